@@ -1,0 +1,158 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-zcdma authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <gnuradio/zcdma/device.h>
+#include <poll.h>
+#include <system_error>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+using namespace gr::zcdma;
+
+namespace {
+// Checks the counter pattern of one slot; returns the number of bad words.
+size_t check_counter(const device::sptr& dev, const slot_info& s)
+{
+    auto* w = reinterpret_cast<const uint64_t*>(dev->slot_data(s.index));
+    const uint64_t first = s.seq * dev->info().bufsize / 8;
+    size_t bad = 0;
+    for (size_t i = 0; i < s.nbytes / 8; i++)
+        bad += (w[i] != first + i);
+    return bad;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(counter_is_exact_and_in_ring_order)
+{
+    auto dev = device::make("sim:pattern=counter,nbufs=5,bufsize=8192");
+    BOOST_CHECK_EQUAL(dev->info().nbufs, 5u);
+    BOOST_CHECK_EQUAL(dev->info().mmap_size, 5u * 8192u);
+    dev->start();
+    size_t bad = 0;
+    for (uint64_t n = 0; n < 2000; n++) {
+        slot_info s;
+        BOOST_REQUIRE(dev->acquire(s, 2000));
+        BOOST_REQUIRE_EQUAL(s.seq, n);
+        BOOST_REQUIRE_EQUAL(s.index, n % 5);
+        BOOST_CHECK(!s.overrun);
+        bad += check_counter(dev, s);
+        // The second copy of the ring shows the same bytes.
+        const uint8_t* a = dev->slot_data(s.index);
+        BOOST_REQUIRE(memcmp(a, a + dev->info().mmap_size, s.nbytes) == 0);
+        dev->release(s.index, s.seq);
+    }
+    BOOST_CHECK_EQUAL(bad, 0u);
+    dev->stop();
+    auto st = dev->stats();
+    BOOST_CHECK_EQUAL(st.slots_dropped, 0u);
+    BOOST_CHECK_EQUAL(st.slots_released, 2000u);
+}
+
+BOOST_AUTO_TEST_CASE(realtime_drops_are_visible)
+{
+    // 4 slots of 4 KiB at 40 MB/s: one slot every ~100 us; hold them all.
+    auto dev = device::make("sim:nbufs=4,bufsize=4096,rate=40e6");
+    dev->start();
+    slot_info held[4];
+    for (auto& h : held)
+        BOOST_REQUIRE(dev->acquire(h, 2000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (auto& h : held)
+        dev->release(h.index, h.seq);
+    slot_info s;
+    BOOST_REQUIRE(dev->acquire(s, 2000));
+    dev->stop();
+    BOOST_CHECK(s.overrun);
+    BOOST_CHECK_GT(s.dropped, 0u);
+    // The counter jumped by exactly the dropped slots.
+    BOOST_CHECK_EQUAL(s.seq, held[3].seq + 1 + s.dropped);
+    BOOST_CHECK_EQUAL(check_counter(dev, s), 0u);
+    BOOST_CHECK_EQUAL(s.index, 0u); // ring order survives drops
+}
+
+BOOST_AUTO_TEST_CASE(release_is_validated)
+{
+    auto dev = device::make("sim:nbufs=2,bufsize=4096");
+    dev->start();
+    slot_info s;
+    BOOST_REQUIRE(dev->acquire(s, 2000));
+    BOOST_CHECK_THROW(dev->release(7, s.seq), std::invalid_argument);
+    BOOST_CHECK_THROW(dev->release(s.index, s.seq + 1), std::invalid_argument);
+    dev->release(s.index, s.seq);
+    BOOST_CHECK_THROW(dev->release(s.index, s.seq), std::invalid_argument);
+    BOOST_CHECK_THROW(dev->start(), std::logic_error);
+}
+
+BOOST_AUTO_TEST_CASE(stop_rewinds_to_next_index)
+{
+    auto dev = device::make("sim:nbufs=4,bufsize=4096");
+    BOOST_CHECK_THROW(
+        {
+            slot_info s;
+            dev->acquire(s, 0);
+        },
+        std::logic_error);
+    dev->start();
+    slot_info s;
+    BOOST_REQUIRE(dev->acquire(s, 2000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10)); // ring fills up
+    dev->stop();
+    BOOST_CHECK_EQUAL(dev->stats().slots_queued, 0u);
+    BOOST_CHECK_GT(dev->stats().slots_discarded, 0u);
+    dev->release(s.index, s.seq);
+    dev->start();
+    slot_info t;
+    BOOST_REQUIRE(dev->acquire(t, 2000));
+    BOOST_CHECK_EQUAL(t.index, (s.index + 1) % 4);
+    BOOST_CHECK_EQUAL(check_counter(dev, t), 0u);
+    dev->release(t.index, t.seq);
+}
+
+BOOST_AUTO_TEST_CASE(eventfd_tracks_filled_slots)
+{
+    auto dev = device::make("sim:nbufs=2,bufsize=4096");
+    pollfd p = { dev->fileno(), POLLIN, 0 };
+    BOOST_CHECK_EQUAL(poll(&p, 1, 0), 0);
+    dev->start();
+    BOOST_CHECK_EQUAL(poll(&p, 1, 2000), 1);
+    slot_info a, b;
+    BOOST_REQUIRE(dev->acquire(a, 2000));
+    BOOST_REQUIRE(dev->acquire(b, 2000));
+    // Both slots held: nothing can be filled, so not readable.
+    BOOST_CHECK_EQUAL(poll(&p, 1, 50), 0);
+    slot_info c;
+    BOOST_CHECK(!dev->acquire(c, 10)); // times out, no exception
+    dev->release(a.index, a.seq);
+    BOOST_CHECK_EQUAL(poll(&p, 1, 2000), 1); // refilled
+    dev->release(b.index, b.seq);
+}
+
+BOOST_AUTO_TEST_CASE(patterns_and_bad_specs)
+{
+    for (const char* ok : { "sim:pattern=tone,format=sc16,freq=0.1",
+                            "sim:pattern=noise,format=f32,seed=3",
+                            "sim:pattern=zeros" }) {
+        auto dev = device::make(ok);
+        dev->start();
+        slot_info s;
+        BOOST_REQUIRE(dev->acquire(s, 2000));
+        dev->release(s.index, s.seq);
+        dev->stop();
+    }
+    BOOST_CHECK_THROW(device::make("sim:bufsize=1000"), std::invalid_argument);
+    BOOST_CHECK_THROW(device::make("sim:nbufs=0"), std::invalid_argument);
+    BOOST_CHECK_THROW(device::make("sim:pattern=counter,freq=0.1"),
+                      std::invalid_argument);
+    BOOST_CHECK_THROW(device::make("sim:pattern=file"), std::invalid_argument);
+    BOOST_CHECK_THROW(device::make("sim:pattern=file,file=/nonexistent/x"),
+                      std::system_error);
+    BOOST_CHECK_THROW(device::make("radio"), std::invalid_argument);
+    BOOST_CHECK_THROW(device::make("/nonexistent/zcdma0"), std::system_error);
+}

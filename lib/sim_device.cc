@@ -1,0 +1,309 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-zcdma authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "sim_device.h"
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <system_error>
+#include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <stdexcept>
+
+namespace gr {
+namespace zcdma {
+
+namespace {
+constexpr uint64_t max_ring_bytes = 1ull << 36; // 64 GiB of address space x2
+
+uint64_t realtime_ns()
+{
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull +
+           static_cast<uint64_t>(ts.tv_nsec);
+}
+} // namespace
+
+sim_device::sim_device(device_spec& spec)
+{
+    const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    d_info.abi_version = 1;
+    d_info.page_size = static_cast<uint32_t>(page);
+    d_info.nbufs = static_cast<uint32_t>(spec.get_size("nbufs", 64, 1, 65536));
+    d_info.bufsize = spec.get_size("bufsize", 256 * 1024, 1, max_ring_bytes);
+    if (d_info.bufsize % page)
+        throw std::invalid_argument("zcdma: device '" + spec.text() + "': bufsize " +
+                                    std::to_string(d_info.bufsize) +
+                                    " is not a multiple of the page size " +
+                                    std::to_string(page));
+    if (d_info.bufsize * d_info.nbufs > max_ring_bytes)
+        throw std::invalid_argument("zcdma: device '" + spec.text() +
+                                    "': ring of nbufs*bufsize bytes is too large");
+    const double rate = spec.get_double("rate", 0.0, 0.0, 1e12);
+    d_info.rate = static_cast<uint64_t>(rate);
+    if (rate > 0 && d_info.rate == 0)
+        throw std::invalid_argument("zcdma: device '" + spec.text() +
+                                    "': rate must be 0 or at least 1 byte/s");
+    d_pattern = pattern_generator::make(spec, d_info.bufsize);
+    spec.finish();
+    d_info.mmap_size = d_info.bufsize * d_info.nbufs;
+    d_info.name = spec.text();
+    d_info.backend = "sim";
+    d_info.pattern = d_pattern->name();
+    d_wake_batch = std::max<uint32_t>(1, d_info.nbufs / 4);
+
+    d_memfd = memfd_create("zcdma-sim", MFD_CLOEXEC);
+    if (d_memfd < 0)
+        throw std::system_error(errno, std::generic_category(), "zcdma: memfd_create");
+    if (ftruncate(d_memfd, static_cast<off_t>(d_info.mmap_size)) < 0) {
+        int err = errno;
+        close(d_memfd);
+        throw std::system_error(err, std::generic_category(), "zcdma: size ring");
+    }
+    void* dma =
+        mmap(nullptr, d_info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, d_memfd, 0);
+    if (dma == MAP_FAILED) {
+        int err = errno;
+        close(d_memfd);
+        throw std::system_error(err, std::generic_category(), "zcdma: map ring");
+    }
+    d_dma_view = static_cast<uint8_t*>(dma);
+    try {
+        d_mapping = std::make_shared<const ring_mapping>(d_memfd, d_info.mmap_size);
+    } catch (...) {
+        munmap(d_dma_view, d_info.mmap_size);
+        close(d_memfd);
+        throw;
+    }
+    d_eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (d_eventfd < 0) {
+        int err = errno;
+        munmap(d_dma_view, d_info.mmap_size);
+        close(d_memfd);
+        throw std::system_error(err, std::generic_category(), "zcdma: eventfd");
+    }
+    d_slots.resize(d_info.nbufs);
+    d_free = d_info.nbufs;
+}
+
+sim_device::~sim_device()
+{
+    stop();
+    munmap(d_dma_view, d_info.mmap_size);
+    close(d_eventfd);
+    close(d_memfd);
+    // d_mapping may live on in numpy arrays and GNU Radio buffers.
+}
+
+void sim_device::start()
+{
+    std::lock_guard<std::mutex> lk(d_mutex);
+    if (d_running)
+        throw std::logic_error("zcdma: device '" + d_info.name + "' already started");
+    d_quit = false;
+    d_running = true;
+    d_stats.running = true;
+    d_thread = std::thread(&sim_device::producer_loop, this);
+}
+
+void sim_device::stop()
+{
+    {
+        std::lock_guard<std::mutex> lk(d_mutex);
+        if (!d_running)
+            return;
+        d_quit = true;
+    }
+    d_producer_cv.notify_all();
+    d_thread.join();
+
+    std::lock_guard<std::mutex> lk(d_mutex);
+    // Throw away what nobody took and rewind the fill pointer, so delivery
+    // resumes at the very next ring index (consumers track a write pointer).
+    for (uint32_t i = 0; i < d_stats.slots_queued; i++) {
+        slot& s = d_slots[(d_deliver_idx + i) % d_info.nbufs];
+        s.state = slot_state::free;
+        d_free++;
+        d_stats.slots_discarded++;
+    }
+    d_stats.slots_queued = 0;
+    d_fill_idx = d_deliver_idx;
+    set_readable_locked(false);
+    d_running = false;
+    d_stats.running = false;
+}
+
+bool sim_device::producer_may_fill_locked() const
+{
+    if (d_quit)
+        return true;
+    if (d_slots[d_fill_idx].state != slot_state::free)
+        return false;
+    // Batch wake-ups (one per several releases) unless the consumer is dry.
+    return d_free >= d_wake_batch || d_stats.slots_queued == 0;
+}
+
+void sim_device::set_readable_locked(bool readable)
+{
+    if (readable == d_readable)
+        return;
+    uint64_t v = 1;
+    ssize_t r = readable ? write(d_eventfd, &v, sizeof v) : read(d_eventfd, &v, sizeof v);
+    (void)r; // cannot fail: the counter is 0 or 1 and the fd is ours
+    d_readable = readable;
+}
+
+void sim_device::producer_loop()
+{
+    using clock = std::chrono::steady_clock;
+    const bool realtime = d_info.rate > 0;
+    const auto period = std::chrono::nanoseconds(
+        static_cast<int64_t>(static_cast<double>(d_info.bufsize) * 1e9 /
+                             static_cast<double>(d_info.rate ? d_info.rate : 1)));
+    const auto t0 = clock::now();
+    const uint64_t t0_real = realtime_ns();
+    auto next = t0;
+
+    std::unique_lock<std::mutex> lk(d_mutex);
+    const uint64_t seq0 = d_next_seq;
+    while (!d_quit) {
+        if (realtime && d_producer_cv.wait_until(lk, next, [this] { return d_quit; }))
+            break;
+        slot& s = d_slots[d_fill_idx];
+        if (s.state != slot_state::free) {
+            if (realtime) {
+                // The radio does not wait: lose this slot's worth of data.
+                d_next_seq++;
+                d_stats.slots_dropped++;
+                if (!d_pending_overrun)
+                    d_stats.overruns++;
+                d_pending_overrun = true;
+                next += period;
+                continue;
+            }
+            d_producer_waiting = true;
+            d_producer_cv.wait(lk, [this] { return producer_may_fill_locked(); });
+            d_producer_waiting = false;
+            continue;
+        }
+        const uint32_t idx = d_fill_idx;
+        const uint64_t seq = d_next_seq++;
+        s.state = slot_state::filling;
+        d_free--;
+        const uint64_t ts =
+            realtime ? t0_real + static_cast<uint64_t>((seq - seq0) * period.count())
+                     : realtime_ns();
+        lk.unlock();
+        d_pattern->fill(d_dma_view + uint64_t(idx) * d_info.bufsize,
+                        d_info.bufsize,
+                        seq * d_info.bufsize);
+        lk.lock();
+        s.meta.index = idx;
+        s.meta.seq = seq;
+        s.meta.nbytes = d_info.bufsize;
+        s.meta.timestamp_ns = ts;
+        s.meta.overrun = d_pending_overrun;
+        s.meta.dropped = d_stats.slots_dropped;
+        d_pending_overrun = false;
+        s.state = slot_state::filled;
+        d_fill_idx = (idx + 1) % d_info.nbufs;
+        d_stats.slots_filled++;
+        d_stats.bytes_filled += d_info.bufsize;
+        d_stats.slots_queued++;
+        set_readable_locked(true);
+        if (realtime)
+            next += period;
+    }
+}
+
+bool sim_device::take_locked(slot_info& out)
+{
+    if (d_stats.slots_queued == 0)
+        return false;
+    slot& s = d_slots[d_deliver_idx];
+    s.state = slot_state::held;
+    out = s.meta;
+    d_deliver_idx = (d_deliver_idx + 1) % d_info.nbufs;
+    d_stats.slots_queued--;
+    d_stats.slots_acquired++;
+    d_stats.slots_held++;
+    if (d_stats.slots_queued == 0)
+        set_readable_locked(false);
+    return true;
+}
+
+bool sim_device::acquire(slot_info& out, int timeout_ms)
+{
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
+    bool timed_out = false;
+    for (;;) {
+        bool got, kick;
+        {
+            std::lock_guard<std::mutex> lk(d_mutex);
+            got = take_locked(out);
+            if (!got && !d_running)
+                throw std::logic_error("zcdma: device '" + d_info.name +
+                                       "' is not started");
+            kick = d_producer_waiting && producer_may_fill_locked();
+        }
+        if (kick)
+            d_producer_cv.notify_one();
+        if (got)
+            return true;
+        if (timed_out)
+            return false;
+        int wait_ms = -1;
+        if (timeout_ms >= 0) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - clock::now());
+            wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+        }
+        pollfd pfd = { d_eventfd, POLLIN, 0 };
+        int r = poll(&pfd, 1, wait_ms);
+        if (r < 0 && errno != EINTR)
+            throw std::system_error(errno, std::generic_category(), "zcdma: poll");
+        // One last look after a timeout, then give up.
+        timed_out = (r == 0);
+    }
+}
+
+void sim_device::release(uint32_t index, uint64_t seq)
+{
+    bool kick;
+    {
+        std::lock_guard<std::mutex> lk(d_mutex);
+        if (index >= d_info.nbufs)
+            throw std::invalid_argument(
+                "zcdma: release: slot index " + std::to_string(index) +
+                " out of range (ring has " + std::to_string(d_info.nbufs) + " slots)");
+        slot& s = d_slots[index];
+        if (s.state != slot_state::held || s.meta.seq != seq)
+            throw std::invalid_argument("zcdma: release: slot " + std::to_string(index) +
+                                        " seq " + std::to_string(seq) +
+                                        " is not held (already released?)");
+        s.state = slot_state::free;
+        d_free++;
+        d_stats.slots_released++;
+        d_stats.slots_held--;
+        kick = d_producer_waiting && producer_may_fill_locked();
+    }
+    if (kick)
+        d_producer_cv.notify_one();
+}
+
+device_stats sim_device::stats() const
+{
+    std::lock_guard<std::mutex> lk(d_mutex);
+    return d_stats;
+}
+
+} // namespace zcdma
+} // namespace gr

@@ -1,0 +1,44 @@
+# shellcheck shell=bash
+# Shared by scripts/demo and scripts/test: install what is missing, build.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${ZCDMA_BUILD_DIR:-$ROOT/build}
+TOOLS=$ROOT/.tools
+# GNU Radio's Python, not whatever python3 is first on PATH (DESIGN §4).
+PY=/usr/bin/python3
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Debian 12 packages. Each scripts/* adds what it needs on top.
+BUILD_PACKAGES=(gnuradio-dev gnuradio pybind11-dev python3-numpy cmake g++ make
+    pkg-config libboost-test-dev liburing-dev)
+TEST_PACKAGES=(clang-format python3-venv)
+
+install_packages() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} = 0 ] && return 0
+    echo "== installing: ${missing[*]}"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {
+    echo "== building in $BUILD"
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DZCDMA_SANITIZE=ON \
+        -DPYTHON_EXECUTABLE=$PY >/dev/null
+    cmake --build "$BUILD" -j"$(nproc)"
+}
+
+# Run Python with the freshly built module first on the path.
+run_py() {
+    PYTHONPATH="$BUILD/test_modules${PYTHONPATH:+:$PYTHONPATH}" \
+        LD_LIBRARY_PATH="$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$PY" "$@"
+}

@@ -152,5 +152,14 @@ device_stats kernel_device::stats() const
     return s;
 }
 
+
+uint32_t kernel_device::next_index() const
+{
+    zcdma_stats k = {};
+    if (xioctl(d_fd, ZCDMA_IOC_STATS, &k) < 0)
+        fail("stats");
+    return k.next_index;
+}
+
 } // namespace zcdma
 } // namespace gr

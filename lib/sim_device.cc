@@ -305,5 +305,12 @@ device_stats sim_device::stats() const
     return d_stats;
 }
 
+
+uint32_t sim_device::next_index() const
+{
+    std::lock_guard<std::mutex> lk(d_mutex);
+    return d_deliver_idx;
+}
+
 } // namespace zcdma
 } // namespace gr

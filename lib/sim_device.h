@@ -40,6 +40,7 @@ public:
     bool acquire(slot_info& out, int timeout_ms) override;
     void release(uint32_t index, uint64_t seq) override;
     device_stats stats() const override;
+    uint32_t next_index() const override;
     ring_mapping::sptr mapping() const override { return d_mapping; }
 
 private:

@@ -143,6 +143,9 @@ public:
 
     virtual device_stats stats() const = 0;
 
+    //! Ring index of the slot the next acquire() returns.
+    virtual uint32_t next_index() const = 0;
+
     //! The double mapping of the ring.
     virtual ring_mapping::sptr mapping() const = 0;
 

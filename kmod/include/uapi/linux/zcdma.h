@@ -122,7 +122,8 @@ struct zcdma_release {
  * @slots_held: slots acquired and not yet released
  * @slots_queued: filled slots waiting to be acquired
  * @running: 1 between START and STOP
- * @__pad: zero
+ * @next_index: ring index the next ZCDMA_IOC_ACQUIRE returns; slots are
+ *	delivered strictly in ring order, also across STOP and START
  * @reserved: zero
  */
 struct zcdma_stats {
@@ -136,7 +137,7 @@ struct zcdma_stats {
 	__u32 slots_held;
 	__u32 slots_queued;
 	__u32 running;
-	__u32 __pad;
+	__u32 next_index;
 	__u64 reserved[4];
 };
 

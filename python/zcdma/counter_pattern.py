@@ -26,3 +26,115 @@ def check_counter(data, first_byte):
         raise ValueError(f"counter check needs whole words: offset {first_byte}, {raw.size} bytes")
     words = raw.view(WORD)
     return int(numpy.count_nonzero(words != counter_words(first_byte // 8, words.size)))
+
+
+class CounterReceiver:
+    """A TCP peer that checks the counter pattern of everything it receives.
+
+    server=True listens on host:port (port 0: any; see .port) and serves one
+    connection after another; otherwise it connects to host:port once.
+    slow_bytes: for that many bytes, sleep a little after every read so the
+    sender's socket queue stays full. resync: on every new connection take
+    the first word as the stream position (bytes lost at a disconnect leave a
+    gap). stop_after: close once that many bytes arrived.
+    """
+
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=0,
+        server=True,
+        slow_bytes=0,
+        resync=False,
+        stop_after=None,
+        max_connections=1,
+    ):
+        import socket
+        import threading
+
+        self.bytes = 0
+        self.mismatches = 0
+        self.connections = 0
+        self.error = None
+        self._slow = slow_bytes
+        self._resync = resync
+        self._stop_after = stop_after
+        self._max_conn = max_connections
+        self._closing = threading.Event()
+        self._done = threading.Event()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if server:
+            self._sock.bind((host, port))
+            self._sock.listen(4)
+            self.port = self._sock.getsockname()[1]
+            self._target = None
+        else:
+            self.port = port
+            self._target = (host, port)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def wait(self, timeout=None):
+        """Wait until done; True if it finished."""
+        return self._done.wait(timeout)
+
+    def close(self):
+        self._closing.set()
+        self._sock.close()
+        self._thread.join(10)
+
+    def _run(self):
+        try:
+            while not self._closing.is_set() and self.connections < self._max_conn:
+                if self._target:
+                    conn = self._sock
+                    conn.connect(self._target)
+                else:
+                    self._sock.settimeout(0.2)
+                    try:
+                        conn, _ = self._sock.accept()
+                    except TimeoutError:
+                        continue
+                    conn.settimeout(None)
+                self.connections += 1
+                finished = self._serve(conn)
+                conn.close()
+                if finished:
+                    break
+        except OSError as e:
+            if not self._closing.is_set():
+                self.error = e
+        finally:
+            self._done.set()
+
+    def _serve(self, conn):
+        import time
+
+        buf = numpy.empty(4 << 20, dtype=numpy.uint8)
+        view = memoryview(buf)
+        carry = 0  # bytes of a partial word kept at the front of buf
+        offset = None if self._resync else self.bytes
+        while not self._closing.is_set():
+            n = conn.recv_into(view[carry:])
+            if n == 0:
+                return False
+            self.bytes += n
+            have = carry + n
+            whole = have - have % 8
+            words = buf[:whole].view(WORD)
+            if offset is None and whole:
+                offset = int(words[0]) * 8
+            if whole:
+                expect = counter_words(offset // 8, words.size)
+                self.mismatches += int(numpy.count_nonzero(words != expect))
+                offset += whole
+            carry = have - whole
+            buf[:carry] = buf[whole:have]
+            if self._slow and self.bytes < self._slow:
+                time.sleep(0.002)
+            if self._stop_after is not None and self.bytes >= self._stop_after:
+                return True
+        return True

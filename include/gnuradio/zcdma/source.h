@@ -1,0 +1,61 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-zcdma authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ZCDMA_SOURCE_H
+#define INCLUDED_ZCDMA_SOURCE_H
+
+#include <gnuradio/sync_block.h>
+#include <gnuradio/zcdma/api.h>
+#include <gnuradio/zcdma/device.h>
+
+namespace gr {
+namespace zcdma {
+
+/*!
+ * \brief Streams a DMA ring into a flowgraph without copying it.
+ * \ingroup zcdma
+ *
+ * \details
+ * The block's output buffer IS the device ring: a custom buffer type whose
+ * storage is the device's double mapping, so downstream blocks read the DMA
+ * pages in place. work() hands back every slot all readers have finished
+ * with, waits for the slot at the write pointer to be filled and returns its
+ * items untouched (output_multiple = one slot).
+ *
+ * Tags: \c rx_time (UHD format: (uint64 secs, double frac)) on the first item
+ * after start() and after every overrun; \c zcdma_overrun (uint64: slots
+ * dropped) on the first item after a gap.
+ *
+ * The output may feed any number of blocks with the default buffer type. The
+ * ring bytes must be a whole number of items.
+ */
+class ZCDMA_API source : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<source> sptr;
+
+    /*!
+     * \param device device string: "sim[:key=value,...]" or "/dev/zcdma0"
+     * \param itemsize bytes per output item (8 for gr_complex); the slot size
+     *        must be a multiple of it
+     */
+    static sptr make(const std::string& device, size_t itemsize);
+
+    //! The ring this block streams.
+    virtual device::sptr get_device() const = 0;
+    //! Slots handed to the flowgraph since the block was made.
+    virtual uint64_t slots_out() const = 0;
+    //! Slots handed back to the device.
+    virtual uint64_t slots_returned() const = 0;
+    //! work() calls whose output pointer lay inside the device mapping.
+    virtual uint64_t in_ring_outputs() const = 0;
+};
+
+} // namespace zcdma
+} // namespace gr
+
+#endif /* INCLUDED_ZCDMA_SOURCE_H */

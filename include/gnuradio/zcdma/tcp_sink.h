@@ -1,0 +1,94 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-zcdma authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ZCDMA_TCP_SINK_H
+#define INCLUDED_ZCDMA_TCP_SINK_H
+
+#include <gnuradio/sync_block.h>
+#include <gnuradio/zcdma/api.h>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+
+namespace gr {
+namespace zcdma {
+
+//! How tcp_sink hands bytes to the kernel.
+enum class zerocopy_mode {
+    off,      //!< plain send(): the kernel copies
+    on,       //!< always sendmsg(MSG_ZEROCOPY)
+    automatic //!< MSG_ZEROCOPY until the kernel keeps copying anyway (local delivery)
+};
+
+/*!
+ * \brief Streams its input to a TCP peer with sendmsg(MSG_ZEROCOPY).
+ * \ingroup zcdma
+ *
+ * \details
+ * Sends straight from the input buffer (the DMA ring when fed by
+ * zcdma.source, or any GNU Radio buffer) and consumes only the bytes the
+ * kernel has reported complete, so the upstream buffer is never rewritten
+ * under pages still in flight. While nothing completes it blocks in poll().
+ *
+ * Peers: in client mode it connects to host:port, retrying with back-off
+ * (100 ms doubling to 2 s) while the flowgraph waits; in server mode it
+ * listens on host:port (port 0: any free port, see port()) and serves one
+ * peer at a time, accepting the next one when a peer leaves. Input waits while
+ * no peer is connected (back-pressure). Bytes in flight when a peer goes away
+ * are counted in "bytes_lost" and not sent again.
+ *
+ * Counters: stats() and, every \p stats_interval seconds, a PMT dict on the
+ * "stats" message port.
+ */
+class ZCDMA_API tcp_sink : virtual public gr::sync_block
+{
+public:
+    typedef std::shared_ptr<tcp_sink> sptr;
+
+    /*!
+     * \param itemsize bytes per input item
+     * \param host peer address (client) or address to listen on (server)
+     * \param port TCP port, 1..65535 (0 only in server mode)
+     * \param server listen and accept instead of connecting
+     * \param zerocopy "auto", "on" or "off"
+     * \param max_inflight cap on bytes sent but not yet completed (0: none);
+     *        keep it below the upstream buffer size
+     * \param send_size bytes per sendmsg() call
+     * \param stats_interval seconds between "stats" messages (0: never)
+     */
+    static sptr make(size_t itemsize,
+                     const std::string& host,
+                     int port,
+                     bool server = false,
+                     const std::string& zerocopy = "auto",
+                     uint64_t max_inflight = 0,
+                     uint64_t send_size = 1 << 20,
+                     double stats_interval = 1.0);
+
+    //! The bound port in server mode (after start()), else the peer's port.
+    virtual int port() const = 0;
+    virtual zerocopy_mode mode() const = 0;
+    //! Whether sends currently use MSG_ZEROCOPY (auto may have switched off).
+    virtual bool zerocopy_active() const = 0;
+    virtual bool connected() const = 0;
+
+    virtual uint64_t bytes_sent() const = 0;
+    virtual uint64_t zerocopy_bytes() const = 0;
+    virtual uint64_t copied_bytes() const = 0;
+    virtual uint64_t inflight_bytes() const = 0;
+    virtual uint64_t reconnects() const = 0;
+    //! Every counter by name.
+    virtual std::map<std::string, uint64_t> stats() const = 0;
+    //! Lowest and highest input byte address work() was given (test hook).
+    virtual std::pair<uint64_t, uint64_t> input_address_range() const = 0;
+};
+
+} // namespace zcdma
+} // namespace gr
+
+#endif /* INCLUDED_ZCDMA_TCP_SINK_H */

@@ -1,0 +1,90 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-zcdma authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "completion_tracker.h"
+#include <boost/test/unit_test.hpp>
+
+using gr::zcdma::completion_tracker;
+
+BOOST_AUTO_TEST_CASE(in_order_and_coalesced)
+{
+    completion_tracker t;
+    for (int i = 0; i < 4; i++)
+        t.add_zerocopy(100);
+    BOOST_CHECK_EQUAL(t.inflight_bytes(), 400u);
+    BOOST_CHECK_EQUAL(t.take_done(), 0u);
+    BOOST_CHECK_EQUAL(t.complete(0, 2, false), 3u); // one coalesced range
+    BOOST_CHECK_EQUAL(t.take_done(), 300u);
+    BOOST_CHECK_EQUAL(t.inflight_bytes(), 100u);
+    BOOST_CHECK_EQUAL(t.complete(3, 3, true), 1u);
+    BOOST_CHECK_EQUAL(t.take_done(), 100u);
+    BOOST_CHECK_EQUAL(t.zerocopy_bytes(), 300u);
+    BOOST_CHECK_EQUAL(t.copied_bytes(), 100u);
+    BOOST_CHECK(t.empty());
+}
+
+BOOST_AUTO_TEST_CASE(out_of_order_waits_for_head)
+{
+    completion_tracker t;
+    t.add_zerocopy(10);
+    t.add_zerocopy(20);
+    t.add_zerocopy(30);
+    t.complete(2, 2, false);
+    t.complete(1, 1, false);
+    BOOST_CHECK_EQUAL(t.take_done(), 0u); // id 0 still in flight
+    t.complete(0, 0, false);
+    BOOST_CHECK_EQUAL(t.take_done(), 60u);
+}
+
+BOOST_AUTO_TEST_CASE(plain_and_partial_sends_interleave)
+{
+    completion_tracker t;
+    t.add_zerocopy(7); // a partial send: 7 of more bytes
+    t.add_plain(5);
+    t.add_zerocopy(3);
+    BOOST_CHECK_EQUAL(t.take_done(), 0u); // plain bytes wait behind id 0
+    t.complete(0, 0, false);
+    BOOST_CHECK_EQUAL(t.take_done(), 12u);
+    t.complete(1, 1, false);
+    BOOST_CHECK_EQUAL(t.take_done(), 3u);
+    BOOST_CHECK_EQUAL(t.plain_bytes(), 5u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_and_duplicate_ids)
+{
+    completion_tracker t;
+    t.add_zerocopy(1);
+    BOOST_CHECK_EQUAL(t.complete(0, 1, false), 1u);
+    BOOST_CHECK_EQUAL(t.unknown_ids(), 1u);
+    BOOST_CHECK_EQUAL(t.complete(0, 0, false), 0u); // already done
+    BOOST_CHECK_EQUAL(t.unknown_ids(), 2u);
+    BOOST_CHECK_EQUAL(t.take_done(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(ranges_wrap_at_32_bits)
+{
+    completion_tracker w;
+    w.add_zerocopy(1); // id 0
+    w.add_zerocopy(1); // id 1
+    // 0xffffffff..1 spans the wrap: it covers ids 0 and 1 (0xffffffff is unknown).
+    BOOST_CHECK_EQUAL(w.complete(0xffffffffu, 1, false), 2u);
+    BOOST_CHECK_EQUAL(w.unknown_ids(), 1u);
+    BOOST_CHECK_EQUAL(w.take_done(), 2u);
+}
+
+BOOST_AUTO_TEST_CASE(abandon_reports_lost_bytes)
+{
+    completion_tracker t;
+    t.add_zerocopy(100);
+    t.add_zerocopy(50);
+    t.complete(0, 0, false);
+    BOOST_CHECK_EQUAL(t.abandon(), 50u);
+    BOOST_CHECK(t.empty());
+    t.add_zerocopy(9); // new socket: id 0 again
+    BOOST_CHECK_EQUAL(t.complete(0, 0, false), 1u);
+    BOOST_CHECK_EQUAL(t.take_done(), 9u);
+}

@@ -1,0 +1,63 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-zcdma authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ZCDMA_SOURCE_IMPL_H
+#define INCLUDED_ZCDMA_SOURCE_IMPL_H
+
+#include <gnuradio/zcdma/source.h>
+#include <atomic>
+#include <deque>
+
+namespace gr {
+namespace zcdma {
+
+class source_impl : public source
+{
+public:
+    source_impl(const std::string& device, size_t itemsize);
+    ~source_impl() override;
+
+    bool start() override;
+    bool stop() override;
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+
+    device::sptr get_device() const override { return d_dev; }
+    uint64_t slots_out() const override { return d_slots_out; }
+    uint64_t slots_returned() const override { return d_slots_returned; }
+    uint64_t in_ring_outputs() const override { return d_in_ring_outputs; }
+
+private:
+    // A slot the flowgraph still reads, and the absolute item it ends at.
+    struct held_slot {
+        uint32_t index;
+        uint64_t seq;
+        uint64_t end_item;
+    };
+
+    void return_consumed_slots();
+    void return_all_slots();
+    void tag_slot(const slot_info& s, uint64_t item);
+
+    device::sptr d_dev;
+    const size_t d_itemsize;
+    const uint64_t d_slot_items;
+    std::deque<held_slot> d_held;
+    bool d_first_after_start = true;
+    uint64_t d_last_dropped = 0;
+    std::atomic<uint64_t> d_slots_out{ 0 };
+    std::atomic<uint64_t> d_slots_returned{ 0 };
+    std::atomic<uint64_t> d_in_ring_outputs{ 0 };
+    const pmt::pmt_t d_rx_time_key;
+    const pmt::pmt_t d_overrun_key;
+};
+
+} // namespace zcdma
+} // namespace gr
+
+#endif

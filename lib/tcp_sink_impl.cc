@@ -1,0 +1,419 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-zcdma authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "tcp_sink_impl.h"
+#include <gnuradio/io_signature.h>
+#include <linux/errqueue.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <system_error>
+#include <boost/thread/thread.hpp>
+#include <cerrno>
+#include <stdexcept>
+
+#ifndef SO_ZEROCOPY
+#define SO_ZEROCOPY 60
+#endif
+#ifndef MSG_ZEROCOPY
+#define MSG_ZEROCOPY 0x4000000
+#endif
+
+namespace gr {
+namespace zcdma {
+
+namespace {
+constexpr int poll_slice_ms = 100; // how soon top_block.stop() is noticed
+constexpr int drain_timeout_ms = 2000;
+constexpr auto max_backoff = std::chrono::milliseconds(2000);
+// auto mode: this many notifications in a row with COPIED set and the kernel
+// is copying on this route (loopback, veth): plain send() is cheaper.
+constexpr int copied_streak_limit = 8;
+
+zerocopy_mode parse_mode(const std::string& s)
+{
+    if (s == "auto")
+        return zerocopy_mode::automatic;
+    if (s == "on")
+        return zerocopy_mode::on;
+    if (s == "off")
+        return zerocopy_mode::off;
+    throw std::invalid_argument(
+        "zcdma.tcp_sink: zerocopy must be 'auto', 'on' or 'off', not '" + s + "'");
+}
+} // namespace
+
+tcp_sink::sptr tcp_sink::make(size_t itemsize,
+                              const std::string& host,
+                              int port,
+                              bool server,
+                              const std::string& zerocopy,
+                              uint64_t max_inflight,
+                              uint64_t send_size,
+                              double stats_interval)
+{
+    return gnuradio::make_block_sptr<tcp_sink_impl>(
+        itemsize, host, port, server, zerocopy, max_inflight, send_size, stats_interval);
+}
+
+tcp_sink_impl::tcp_sink_impl(size_t itemsize,
+                             const std::string& host,
+                             int port,
+                             bool server,
+                             const std::string& zerocopy,
+                             uint64_t max_inflight,
+                             uint64_t send_size,
+                             double stats_interval)
+    : gr::sync_block("zcdma_tcp_sink",
+                     gr::io_signature::make(1, 1, itemsize),
+                     gr::io_signature::make(0, 0, 0)),
+      d_itemsize(itemsize),
+      d_host(host),
+      d_port(port),
+      d_server(server),
+      d_mode(parse_mode(zerocopy)),
+      d_max_inflight(max_inflight),
+      d_send_size(send_size),
+      d_stats_interval(stats_interval),
+      d_stats_port(pmt::intern("stats"))
+{
+    if (itemsize == 0)
+        throw std::invalid_argument("zcdma.tcp_sink: itemsize must be > 0");
+    if (port < (server ? 0 : 1) || port > 65535)
+        throw std::invalid_argument("zcdma.tcp_sink: port " + std::to_string(port) +
+                                    " out of range (" + (server ? "0" : "1") +
+                                    "..65535)");
+    if (send_size < 1)
+        throw std::invalid_argument("zcdma.tcp_sink: send_size must be > 0");
+    if (!(stats_interval >= 0))
+        throw std::invalid_argument("zcdma.tcp_sink: stats_interval must be >= 0, not " +
+                                    std::to_string(stats_interval));
+    if (!server && host.empty())
+        throw std::invalid_argument("zcdma.tcp_sink: client mode needs a host");
+    d_addr = resolve(host, port, server); // throws for an unresolvable host
+    message_port_register_out(d_stats_port);
+}
+
+tcp_sink_impl::~tcp_sink_impl() = default;
+
+bool tcp_sink_impl::start()
+{
+    if (d_server) {
+        d_listen = listen_on(d_addr); // EADDRINUSE & co. surface here
+        d_port = local_port(d_listen.get());
+    }
+    d_pending = d_done = 0;
+    d_ever_connected = false;
+    d_backoff = std::chrono::milliseconds(100);
+    d_next_connect = std::chrono::steady_clock::now();
+    d_next_stats = std::chrono::steady_clock::now();
+    return true;
+}
+
+bool tcp_sink_impl::stop()
+{
+    // Let what is in flight complete before the buffers can be reused.
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_timeout_ms);
+    while (d_sock && d_tracker.inflight_bytes() &&
+           std::chrono::steady_clock::now() < deadline) {
+        pollfd p = { d_sock.get(), 0, 0 };
+        poll(&p, 1, 50);
+        reap_completions();
+    }
+    if (d_sock) {
+        if (d_tracker.inflight_bytes())
+            drop_peer("stopped with sends in flight");
+        else
+            d_sock.reset();
+    }
+    {
+        std::lock_guard<std::mutex> lk(d_stats_mutex);
+        d_tracker.abandon();
+    }
+    d_connected = false;
+    d_listen.reset();
+    maybe_post_stats(true);
+    return true;
+}
+
+void tcp_sink_impl::setup_peer()
+{
+    bool zc = d_mode != zerocopy_mode::off;
+    if (zc) {
+        int one = 1;
+        if (setsockopt(d_sock.get(), SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) < 0) {
+            if (d_mode == zerocopy_mode::on)
+                throw std::system_error(
+                    errno,
+                    std::generic_category(),
+                    "zcdma.tcp_sink: SO_ZEROCOPY (needs Linux >= 4.14)");
+            d_logger->warn("SO_ZEROCOPY unavailable ({}); using plain send()",
+                           strerror(errno));
+            zc = false;
+        }
+    }
+    d_zc_active = zc;
+    d_copied_streak = 0;
+    if (d_ever_connected)
+        d_reconnects++;
+    d_ever_connected = true;
+    d_connected = true;
+    d_backoff = std::chrono::milliseconds(100);
+    d_logger->info("connected to {} (zerocopy {})", d_addr.text, zc ? "on" : "off");
+}
+
+// Returns true with d_sock connected; false if still waiting after timeout_ms.
+bool tcp_sink_impl::ensure_peer(int timeout_ms)
+{
+    if (d_sock)
+        return true;
+    if (d_server) {
+        d_sock = accept_peer(d_listen.get(), timeout_ms);
+    } else {
+        auto now = std::chrono::steady_clock::now();
+        if (now < d_next_connect) {
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                d_next_connect - now);
+            poll(nullptr,
+                 0,
+                 static_cast<int>(std::min<int64_t>(wait.count(), timeout_ms)));
+            return false;
+        }
+        d_sock = connect_to(d_addr, timeout_ms);
+        if (!d_sock) {
+            if (d_connect_failures++ == 0 || d_backoff == max_backoff)
+                d_logger->warn(
+                    "cannot connect to {}: {}; retrying", d_addr.text, strerror(errno));
+            d_next_connect = std::chrono::steady_clock::now() + d_backoff;
+            d_backoff = std::min(d_backoff * 2, max_backoff);
+        }
+    }
+    if (!d_sock)
+        return false;
+    setup_peer();
+    return true;
+}
+
+void tcp_sink_impl::drop_peer(const char* why)
+{
+    reap_completions(); // what the kernel finished still counts as delivered
+    size_t lost;
+    {
+        std::lock_guard<std::mutex> lk(d_stats_mutex);
+        d_done += d_tracker.take_done();
+        lost = d_tracker.abandon();
+    }
+    // Bytes in flight are gone with the peer: consume them, count them.
+    d_done += lost;
+    d_bytes_lost += lost;
+    d_disconnects++;
+    d_connected = false;
+    abort_close(d_sock);
+    d_logger->warn("peer {} gone ({}); {} bytes in flight lost", d_addr.text, why, lost);
+}
+
+void tcp_sink_impl::reap_completions()
+{
+    if (!d_sock)
+        return;
+    uint32_t lo, hi;
+    bool copied;
+    for (;;) {
+        int r = read_zerocopy_notification(d_sock.get(), lo, hi, copied);
+        if (r <= 0)
+            break;
+        d_notifications++;
+        {
+            std::lock_guard<std::mutex> lk(d_stats_mutex);
+            d_tracker.complete(lo, hi, copied);
+        }
+        d_copied_streak = copied ? d_copied_streak + 1 : 0;
+        if (d_mode == zerocopy_mode::automatic && d_zc_active &&
+            d_copied_streak >= copied_streak_limit) {
+            d_zc_active = false;
+            d_auto_fallbacks++;
+            d_logger->info(
+                "the kernel copies MSG_ZEROCOPY sends to {} (local delivery?); "
+                "auto mode switches to plain send()",
+                d_addr.text);
+        }
+    }
+    std::lock_guard<std::mutex> lk(d_stats_mutex);
+    d_done += d_tracker.take_done();
+}
+
+tcp_sink_impl::send_result tcp_sink_impl::send_more(const uint8_t* in, size_t avail)
+{
+    while (d_pending < avail) {
+        if (d_max_inflight && d_tracker.inflight_bytes() >= d_max_inflight)
+            return send_result::blocked_completions;
+        const size_t len = std::min<size_t>(avail - d_pending, d_send_size);
+        const bool zc = d_zc_active;
+        ssize_t n = send(d_sock.get(),
+                         in + d_pending,
+                         len,
+                         MSG_DONTWAIT | MSG_NOSIGNAL | (zc ? MSG_ZEROCOPY : 0));
+        if (n > 0) {
+            d_sends++;
+            if (static_cast<size_t>(n) < len)
+                d_partial_sends++;
+            {
+                std::lock_guard<std::mutex> lk(d_stats_mutex);
+                if (zc)
+                    d_tracker.add_zerocopy(static_cast<size_t>(n));
+                else
+                    d_tracker.add_plain(static_cast<size_t>(n));
+                d_done += d_tracker.take_done();
+            }
+            d_pending += static_cast<size_t>(n);
+            d_bytes_sent += static_cast<uint64_t>(n);
+            if (static_cast<size_t>(n) < len)
+                return send_result::blocked_out;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return send_result::blocked_out;
+        if (n < 0 && errno == ENOBUFS) {
+            // Too many notifications outstanding (optmem_max): wait for some.
+            d_enobufs++;
+            if (d_tracker.inflight_sends())
+                return send_result::blocked_completions;
+            return send_result::blocked_out;
+        }
+        return send_result::peer_gone; // EPIPE, ECONNRESET, ...
+    }
+    return send_result::progress;
+}
+
+void tcp_sink_impl::wait_for_socket(bool want_out, int timeout_ms)
+{
+    // POLLERR covers both completions (error queue) and socket errors.
+    pollfd p = { d_sock.get(), static_cast<short>(POLLIN | (want_out ? POLLOUT : 0)), 0 };
+    if (poll(&p, 1, timeout_ms) <= 0)
+        return;
+    if (p.revents & POLLIN) {
+        char scratch[4096];
+        ssize_t n = recv(d_sock.get(), scratch, sizeof scratch, MSG_DONTWAIT);
+        if (n == 0) {
+            drop_peer("closed by peer");
+            return;
+        }
+        // Anything the peer says is ignored; errors show up below.
+    }
+    if (p.revents & (POLLERR | POLLHUP)) {
+        reap_completions();
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(d_sock.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err || (p.revents & POLLHUP))
+            drop_peer(err ? strerror(err) : "hung up");
+    }
+}
+
+int tcp_sink_impl::work(int noutput_items,
+                        gr_vector_const_void_star& input_items,
+                        gr_vector_void_star&)
+{
+    const auto* in = static_cast<const uint8_t*>(input_items[0]);
+    const size_t avail = static_cast<size_t>(noutput_items) * d_itemsize;
+    const auto lo = reinterpret_cast<uint64_t>(in);
+    if (lo < d_addr_lo)
+        d_addr_lo = lo;
+    if (lo + avail > d_addr_hi)
+        d_addr_hi = lo + avail;
+
+    for (;;) {
+        maybe_post_stats();
+        if (!ensure_peer(poll_slice_ms)) {
+            boost::this_thread::interruption_point();
+            // Nothing sent stays pending without a peer except lost bytes.
+        } else {
+            reap_completions();
+            send_result r = send_more(in, avail);
+            if (r == send_result::peer_gone)
+                drop_peer(strerror(errno));
+            if (d_done < d_itemsize && d_sock)
+                wait_for_socket(r == send_result::blocked_out, poll_slice_ms);
+        }
+        if (d_done >= d_itemsize) {
+            const size_t items = d_done / d_itemsize;
+            d_done -= items * d_itemsize;
+            d_pending -= items * d_itemsize;
+            return static_cast<int>(items);
+        }
+        boost::this_thread::interruption_point();
+    }
+}
+
+void tcp_sink_impl::maybe_post_stats(bool force)
+{
+    if (d_stats_interval <= 0)
+        return;
+    auto now = std::chrono::steady_clock::now();
+    if (!force && now < d_next_stats)
+        return;
+    d_next_stats =
+        now + std::chrono::microseconds(static_cast<int64_t>(d_stats_interval * 1e6));
+    pmt::pmt_t dict = pmt::make_dict();
+    for (const auto& kv : stats())
+        dict = pmt::dict_add(dict, pmt::intern(kv.first), pmt::from_uint64(kv.second));
+    message_port_pub(d_stats_port, dict);
+}
+
+uint64_t tcp_sink_impl::zerocopy_bytes() const
+{
+    std::lock_guard<std::mutex> lk(d_stats_mutex);
+    return d_tracker.zerocopy_bytes();
+}
+
+uint64_t tcp_sink_impl::copied_bytes() const
+{
+    std::lock_guard<std::mutex> lk(d_stats_mutex);
+    return d_tracker.copied_bytes();
+}
+
+uint64_t tcp_sink_impl::inflight_bytes() const
+{
+    std::lock_guard<std::mutex> lk(d_stats_mutex);
+    return d_tracker.inflight_bytes();
+}
+
+std::map<std::string, uint64_t> tcp_sink_impl::stats() const
+{
+    std::map<std::string, uint64_t> s;
+    {
+        std::lock_guard<std::mutex> lk(d_stats_mutex);
+        s["zerocopy_bytes"] = d_tracker.zerocopy_bytes();
+        s["copied_bytes"] = d_tracker.copied_bytes();
+        s["plain_bytes"] = d_tracker.plain_bytes();
+        s["inflight_bytes"] = d_tracker.inflight_bytes();
+        s["unknown_completions"] = d_tracker.unknown_ids();
+    }
+    s["bytes_sent"] = d_bytes_sent;
+    s["sends"] = d_sends;
+    s["partial_sends"] = d_partial_sends;
+    s["enobufs"] = d_enobufs;
+    s["notifications"] = d_notifications;
+    s["reconnects"] = d_reconnects;
+    s["disconnects"] = d_disconnects;
+    s["connect_failures"] = d_connect_failures;
+    s["bytes_lost"] = d_bytes_lost;
+    s["auto_fallbacks"] = d_auto_fallbacks;
+    s["connected"] = d_connected;
+    s["zerocopy_active"] = d_zc_active;
+    return s;
+}
+
+std::pair<uint64_t, uint64_t> tcp_sink_impl::input_address_range() const
+{
+    return { d_addr_lo, d_addr_hi };
+}
+
+} // namespace zcdma
+} // namespace gr

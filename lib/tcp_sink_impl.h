@@ -1,0 +1,107 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-zcdma authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ZCDMA_TCP_SINK_IMPL_H
+#define INCLUDED_ZCDMA_TCP_SINK_IMPL_H
+
+#include "completion_tracker.h"
+#include "tcp_link.h"
+#include <gnuradio/zcdma/tcp_sink.h>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+namespace gr {
+namespace zcdma {
+
+class tcp_sink_impl : public tcp_sink
+{
+public:
+    tcp_sink_impl(size_t itemsize,
+                  const std::string& host,
+                  int port,
+                  bool server,
+                  const std::string& zerocopy,
+                  uint64_t max_inflight,
+                  uint64_t send_size,
+                  double stats_interval);
+    ~tcp_sink_impl() override;
+
+    bool start() override;
+    bool stop() override;
+    int work(int noutput_items,
+             gr_vector_const_void_star& input_items,
+             gr_vector_void_star& output_items) override;
+
+    int port() const override { return d_port; }
+    zerocopy_mode mode() const override { return d_mode; }
+    bool zerocopy_active() const override { return d_zc_active; }
+    bool connected() const override { return d_connected; }
+    uint64_t bytes_sent() const override { return d_bytes_sent; }
+    uint64_t zerocopy_bytes() const override;
+    uint64_t copied_bytes() const override;
+    uint64_t inflight_bytes() const override;
+    uint64_t reconnects() const override { return d_reconnects; }
+    std::map<std::string, uint64_t> stats() const override;
+    std::pair<uint64_t, uint64_t> input_address_range() const override;
+
+private:
+    enum class send_result { progress, blocked_out, blocked_completions, peer_gone };
+
+    bool ensure_peer(int timeout_ms);
+    void setup_peer();
+    void drop_peer(const char* why);
+    void reap_completions();
+    send_result send_more(const uint8_t* in, size_t avail);
+    void wait_for_socket(bool want_out, int timeout_ms);
+    void maybe_post_stats(bool force = false);
+
+    const size_t d_itemsize;
+    const std::string d_host;
+    std::atomic<int> d_port;
+    const bool d_server;
+    const zerocopy_mode d_mode;
+    const uint64_t d_max_inflight;
+    const uint64_t d_send_size;
+    const double d_stats_interval;
+    socket_address d_addr;
+    const pmt::pmt_t d_stats_port;
+
+    unique_fd d_listen;
+    unique_fd d_sock;
+    std::atomic<bool> d_connected{ false };
+    std::atomic<bool> d_zc_active{ false };
+    bool d_ever_connected = false;
+    int d_copied_streak = 0;
+    std::chrono::steady_clock::time_point d_next_connect;
+    std::chrono::milliseconds d_backoff{ 100 };
+    std::chrono::steady_clock::time_point d_next_stats;
+
+    // Stream bookkeeping, relative to the input read pointer.
+    mutable std::mutex d_stats_mutex; // guards the tracker for getters
+    completion_tracker d_tracker;
+    size_t d_pending = 0; // input bytes handed to the kernel, not yet consumed
+    size_t d_done = 0;    // of those, bytes the kernel let go of
+
+    std::atomic<uint64_t> d_bytes_sent{ 0 };
+    std::atomic<uint64_t> d_sends{ 0 };
+    std::atomic<uint64_t> d_partial_sends{ 0 };
+    std::atomic<uint64_t> d_enobufs{ 0 };
+    std::atomic<uint64_t> d_notifications{ 0 };
+    std::atomic<uint64_t> d_reconnects{ 0 };
+    std::atomic<uint64_t> d_disconnects{ 0 };
+    std::atomic<uint64_t> d_connect_failures{ 0 };
+    std::atomic<uint64_t> d_bytes_lost{ 0 };
+    std::atomic<uint64_t> d_auto_fallbacks{ 0 };
+    std::atomic<uint64_t> d_addr_lo{ UINT64_MAX };
+    std::atomic<uint64_t> d_addr_hi{ 0 };
+};
+
+} // namespace zcdma
+} // namespace gr
+
+#endif

@@ -71,7 +71,7 @@ class counter_check(gr.sync_block):
             if pmt.symbol_to_string(t.key) == "zcdma_overrun"
         }
         edges = sorted(set(jumps) | {0, len(x)})
-        for lo, hi in zip(edges, edges[1:]):
+        for lo, hi in zip(edges, edges[1:], strict=False):
             if self.next is None:
                 self.next = int(x[0])
             gap = jumps.get(lo, 0)

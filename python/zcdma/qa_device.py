@@ -38,6 +38,17 @@ def proc_counts():
     return len(os.listdir("/proc/self/fd")), maps, len(os.listdir("/proc/self/task"))
 
 
+def settled_counts(limit):
+    """proc_counts() once no count exceeds `limit` (threads of a finished
+    flowgraph take a moment to exit), or after 5 s whatever they are."""
+    deadline = time.monotonic() + 5
+    while True:
+        counts = proc_counts()
+        if all(c <= m for c, m in zip(counts, limit, strict=True)) or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.01)
+
+
 class qa_device(gr_unittest.TestCase):
     def test_counter_exact_and_in_place(self):
         dev = zcdma.device(spec(nbufs=7, bufsize=8192))
@@ -96,7 +107,7 @@ class qa_device(gr_unittest.TestCase):
         self.assertEqual(int(a.sum()), sum(range(first, first + 512)))
         del a
         gc.collect()
-        self.assertEqual(proc_counts()[:2], (fds0, maps0))
+        self.assertEqual(settled_counts((fds0, maps0, 1 << 20))[:2], (fds0, maps0))
 
     @unittest.skipUnless(IS_SIM, "the sim rate is a device-string key")
     def test_realtime_overrun(self):
@@ -185,7 +196,7 @@ class qa_device(gr_unittest.TestCase):
                 last = buf.seq
                 self.assertEqual(zcdma.check_counter(buf.array(), buf.seq * 4096), 0)
             dev.stop()
-        self.assertEqual(proc_counts(), before)
+        self.assertEqual(settled_counts(before), before)
         for _ in range(20):
             d = zcdma.device(spec(nbufs=4, bufsize=4096))
             d.start()
@@ -193,7 +204,7 @@ class qa_device(gr_unittest.TestCase):
             d.stop()
             del d
         gc.collect()
-        self.assertEqual(proc_counts(), before)
+        self.assertEqual(settled_counts(before), before)
 
     def test_bad_input(self):
         for text, needle in [

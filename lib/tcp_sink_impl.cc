@@ -94,6 +94,23 @@ tcp_sink_impl::tcp_sink_impl(size_t itemsize,
     if (!server && host.empty())
         throw std::invalid_argument("zcdma.tcp_sink: client mode needs a host");
     d_addr = resolve(host, port, server); // throws for an unresolvable host
+    // Checked here, not in start(): in 3.10.5 start() runs on the block's own
+    // thread, where an exception would only end that thread.
+    if (d_mode == zerocopy_mode::on) {
+        unique_fd probe(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        int one = 1;
+        if (!probe ||
+            setsockopt(probe.get(), SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) < 0)
+            throw std::system_error(errno,
+                                    std::generic_category(),
+                                    "zcdma.tcp_sink: zerocopy=on but SO_ZEROCOPY is "
+                                    "unavailable (needs Linux >= 4.14)");
+    }
+    if (server) {
+        d_listen = listen_on(d_addr); // EADDRINUSE & co. surface here
+        d_port = local_port(d_listen.get());
+        d_addr.text = host + ":" + std::to_string(d_port);
+    }
     message_port_register_out(d_stats_port);
 }
 
@@ -101,10 +118,6 @@ tcp_sink_impl::~tcp_sink_impl() = default;
 
 bool tcp_sink_impl::start()
 {
-    if (d_server) {
-        d_listen = listen_on(d_addr); // EADDRINUSE & co. surface here
-        d_port = local_port(d_listen.get());
-    }
     d_pending = d_done = 0;
     d_ever_connected = false;
     d_backoff = std::chrono::milliseconds(100);
@@ -135,8 +148,7 @@ bool tcp_sink_impl::stop()
         d_tracker.abandon();
     }
     d_connected = false;
-    d_listen.reset();
-    maybe_post_stats(true);
+    maybe_post_stats(true); // the listening socket stays for the next start()
     return true;
 }
 

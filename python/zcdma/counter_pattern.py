@@ -5,6 +5,9 @@
 #
 """The counter pattern (DESIGN §5): little-endian uint64 word k at byte 8k."""
 
+import socket
+import struct
+
 import numpy
 
 WORD = numpy.dtype("<u8")
@@ -36,7 +39,9 @@ class CounterReceiver:
     slow_bytes: for that many bytes, sleep a little after every read so the
     sender's socket queue stays full. resync: on every new connection take
     the first word as the stream position (bytes lost at a disconnect leave a
-    gap). stop_after: close once that many bytes arrived.
+    gap). stop_after: close once that many bytes arrived. drop_first_after:
+    reset the first connection after that many bytes (a peer that dies) and
+    go on serving the next one.
     """
 
     def __init__(
@@ -48,8 +53,8 @@ class CounterReceiver:
         resync=False,
         stop_after=None,
         max_connections=1,
+        drop_first_after=None,
     ):
-        import socket
         import threading
 
         self.bytes = 0
@@ -60,6 +65,7 @@ class CounterReceiver:
         self._resync = resync
         self._stop_after = stop_after
         self._max_conn = max_connections
+        self._drop_after = drop_first_after
         self._closing = threading.Event()
         self._done = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -101,6 +107,10 @@ class CounterReceiver:
                     conn.settimeout(None)
                 self.connections += 1
                 finished = self._serve(conn)
+                if self._drop_after is not None and self.connections == 1:
+                    # Die abruptly: RST, whatever the sender had in flight.
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    finished = False
                 conn.close()
                 if finished:
                     break
@@ -137,4 +147,7 @@ class CounterReceiver:
                 time.sleep(0.002)
             if self._stop_after is not None and self.bytes >= self._stop_after:
                 return True
+            if self._drop_after is not None and self.connections == 1:
+                if self.bytes >= self._drop_after:
+                    return True
         return True

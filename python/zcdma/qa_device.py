@@ -98,8 +98,8 @@ class qa_device(gr_unittest.TestCase):
         buf = dev.acquire(timeout=5.0)
         a = buf.array(numpy.uint64)
         first = buf.seq * 4096 // 8
+        dev.stop()  # first, so that nothing refills the slot after release
         buf.release()
-        dev.stop()
         del buf, dev
         gc.collect()
         # The device is gone (its fds closed) but the pages are still mapped.

@@ -38,9 +38,9 @@ enum class zerocopy_mode {
  * Peers: in client mode it connects to host:port, retrying with back-off
  * (100 ms doubling to 2 s) while the flowgraph waits; in server mode it
  * listens on host:port (port 0: any free port, see port()) and serves one
- * peer at a time, accepting the next one when a peer leaves. Input waits while
- * no peer is connected (back-pressure). Bytes in flight when a peer goes away
- * are counted in "bytes_lost" and not sent again.
+ * peer at a time (it listens from the moment it is made), accepting the next one when a
+ * peer leaves. Input waits while no peer is connected (back-pressure). Bytes in flight
+ * when a peer goes away are counted in "bytes_lost" and not sent again.
  *
  * Counters: stats() and, every \p stats_interval seconds, a PMT dict on the
  * "stats" message port.
@@ -70,7 +70,7 @@ public:
                      uint64_t send_size = 1 << 20,
                      double stats_interval = 1.0);
 
-    //! The bound port in server mode (after start()), else the peer's port.
+    //! The bound port in server mode (bound when the block is made), else the peer's.
     virtual int port() const = 0;
     virtual zerocopy_mode mode() const = 0;
     //! Whether sends currently use MSG_ZEROCOPY (auto may have switched off).

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+#
+# Copyright 2026 gr-zcdma authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""zcdma.tcp_sink: integrity, interoperation with GNU Radio's own
+network.tcp_source, peer faults, counters."""
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy
+import pmt
+
+from gnuradio import blocks, gr, gr_unittest, zcdma
+
+BASE = os.environ.get("ZCDMA_TEST_DEVICE", "sim")
+IS_SIM = BASE.startswith("sim")
+GIB = 1 << 30
+
+
+def spec(**keys):
+    if not IS_SIM:
+        keys = {k: v for k, v in keys.items() if k in ("nbufs", "bufsize")}
+    opts = ",".join(f"{k}={v}" for k, v in keys.items())
+    return BASE + ("," if ":" in BASE else ":") + opts if opts else BASE
+
+
+def wait_for(cond, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def refused_port():
+    """A bound, not listening socket: connecting to its port is refused until
+    .listen() is called on it."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+class qa_tcp_sink(gr_unittest.TestCase):
+    def setUp(self):
+        self.tb = gr.top_block()
+
+    def tearDown(self):
+        self.tb = None
+
+    def stream(self, zerocopy, nbytes, slow_bytes=64 << 20):
+        rx = zcdma.CounterReceiver(slow_bytes=slow_bytes, stop_after=nbytes).start()
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=32, bufsize=262144), 8)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy=zerocopy)
+        self.tb.connect(src, snk)
+        self.tb.start()
+        finished = rx.wait(300)
+        self.tb.stop()
+        self.tb.wait()
+        rx.close()
+        self.assertTrue(finished, "receiver did not get everything")
+        self.assertIsNone(rx.error)
+        self.assertGreaterEqual(rx.bytes, nbytes)
+        self.assertEqual(rx.mismatches, 0)
+        # The sink only ever read the device ring: nothing was copied before it.
+        ring = src.get_device().mapping()
+        lo, hi = snk.input_address_range()
+        self.assertTrue(ring.ctypes.data <= lo and hi <= ring.ctypes.data + ring.size)
+        self.assertGreater(src.in_ring_outputs(), 0)
+        return snk.stats()
+
+    def test_integrity_zerocopy_on(self):
+        s = self.stream("on", GIB)
+        self.assertGreaterEqual(s["zerocopy_bytes"] + s["copied_bytes"], GIB - (8 << 20))
+        self.assertEqual(s["plain_bytes"], 0)
+        self.assertEqual(s["unknown_completions"], 0)
+        # The receiver hangs up once it has enough: what was in flight then is
+        # counted, not silently dropped.
+        self.assertTrue(s["bytes_lost"] == 0 or s["disconnects"] >= 1)
+
+    def test_integrity_zerocopy_off(self):
+        s = self.stream("off", GIB)
+        self.assertEqual(s["zerocopy_bytes"] + s["copied_bytes"], 0)
+        self.assertGreaterEqual(s["plain_bytes"], GIB)
+
+    def test_auto_falls_back_on_loopback(self):
+        # Loopback delivery copies every MSG_ZEROCOPY page: auto notices.
+        s = self.stream("auto", 256 << 20, slow_bytes=0)
+        self.assertGreaterEqual(s["auto_fallbacks"], 1)
+        self.assertGreater(s["copied_bytes"], 0)
+        self.assertGreater(s["plain_bytes"], 0)
+
+    def test_default_buffers_work_too(self):
+        # GNU Radio's own (page-backed) buffers feed the sink just as well.
+        rx = zcdma.CounterReceiver(stop_after=64 << 20).start()
+        words = numpy.arange(1 << 20, dtype=numpy.uint64)
+        src = blocks.vector_source_s(words.view(numpy.int16).tolist(), False, 4)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy="on")
+        self.tb.connect(src, snk)
+        self.tb.run()
+        rx.wait(30)
+        rx.close()
+        self.assertEqual(rx.bytes, 8 << 20)
+        self.assertEqual(rx.mismatches, 0)
+
+    def test_interop_with_network_tcp_source(self):
+        # The receiver is GNU Radio's own tcp_source, in another process.
+        nbytes = 64 << 20
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=16, bufsize=65536), 8)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", 0, server=True, zerocopy="on")
+        self.tb.connect(src, snk)
+        self.tb.start()
+        peer = textwrap.dedent(
+            f"""
+            import numpy
+            from gnuradio import blocks, gr, network
+            tb = gr.top_block()
+            rx = network.tcp_source.tcp_source(8, "127.0.0.1", {snk.port()}, False)
+            head = blocks.head(8, {nbytes // 8})
+            sink = blocks.vector_sink_s(4)
+            tb.connect(rx, head, sink)
+            tb.run()
+            w = numpy.array(sink.data(), dtype=numpy.int16).view(numpy.uint64)
+            bad = int(numpy.count_nonzero(w != numpy.arange(len(w), dtype=numpy.uint64)))
+            print(len(w), bad)
+            """
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", peer], capture_output=True, text=True, timeout=120
+        )
+        self.tb.stop()
+        self.tb.wait()
+        self.assertEqual(out.returncode, 0, out.stderr)
+        count, bad = map(int, out.stdout.split())
+        self.assertEqual(count, nbytes // 8)
+        self.assertEqual(bad, 0)
+
+    def test_peer_never_connects(self):
+        blocker = refused_port()
+        src = zcdma.source(spec(nbufs=8, bufsize=65536), 8)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", blocker.getsockname()[1])
+        self.tb.connect(src, snk)
+        self.tb.start()
+        self.assertTrue(wait_for(lambda: snk.stats()["connect_failures"] >= 2))
+        t0 = time.monotonic()
+        self.tb.stop()
+        self.tb.wait()
+        self.assertLess(time.monotonic() - t0, 5)  # stop() is prompt
+        self.assertFalse(snk.connected())
+        self.assertEqual(snk.bytes_sent(), 0)
+        blocker.close()
+
+    def test_peer_connects_late(self):
+        late = refused_port()
+        port = late.getsockname()[1]
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=8, bufsize=65536), 8)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", port, zerocopy="on")
+        self.tb.connect(src, snk)
+        self.tb.start()
+        self.assertTrue(wait_for(lambda: snk.stats()["connect_failures"] >= 1))
+        late.listen(1)  # now the peer shows up
+        conn, _ = late.accept()
+        got = b""
+        while len(got) < 32 << 20:
+            chunk = conn.recv(1 << 20)
+            self.assertTrue(chunk)
+            got += chunk
+        self.tb.stop()
+        self.tb.wait()
+        conn.close()
+        late.close()
+        whole = len(got) // 8 * 8
+        self.assertEqual(zcdma.check_counter(got[:whole], 0), 0)  # from the first byte
+        self.assertEqual(snk.stats()["bytes_lost"], 0)
+
+    def test_peer_killed_mid_stream_then_back(self):
+        # Server-mode receiver that drops the first connection after 16 MiB and
+        # serves the reconnect; the sink (client) must retry and carry on.
+        rx = zcdma.CounterReceiver(resync=True, drop_first_after=16 << 20, max_connections=2)
+        rx.start()
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=16, bufsize=65536), 8)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy="on", stats_interval=0.05)
+        dbg = blocks.message_debug()
+        self.tb.connect(src, snk)
+        self.tb.msg_connect(snk, "stats", dbg, "store")
+        self.tb.start()
+        self.assertTrue(wait_for(lambda: rx.connections == 2 and rx.bytes > 32 << 20, 60))
+        self.tb.stop()
+        self.tb.wait()
+        rx.close()
+        s = snk.stats()
+        self.assertEqual(rx.mismatches, 0)  # each connection's stream is intact
+        self.assertGreaterEqual(s["disconnects"], 1)
+        self.assertGreaterEqual(s["reconnects"], 1)
+        # The stats port published dicts with the same counters.
+        self.assertGreater(dbg.num_messages(), 0)
+        last = dbg.get_message(dbg.num_messages() - 1)
+        for key in ("bytes_sent", "zerocopy_bytes", "copied_bytes", "inflight_bytes", "reconnects"):
+            self.assertTrue(pmt.dict_has_key(last, pmt.intern(key)), key)
+        sent = pmt.to_uint64(pmt.dict_ref(last, pmt.intern("bytes_sent"), pmt.PMT_NIL))
+        self.assertLessEqual(sent, s["bytes_sent"])
+
+    def test_server_serves_next_peer(self):
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=16, bufsize=65536), 8)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", 0, server=True, zerocopy="on")
+        self.tb.connect(src, snk)
+        self.tb.start()
+        self.assertTrue(wait_for(lambda: snk.port() != 0))
+        for _ in range(2):
+            c = socket.create_connection(("127.0.0.1", snk.port()))
+            got = 0
+            while got < 4 << 20:
+                got += len(c.recv(1 << 20))
+            c.close()
+            self.assertTrue(wait_for(lambda: not snk.connected()))
+        self.tb.stop()
+        self.tb.wait()
+        self.assertEqual(snk.reconnects(), 1)
+        self.assertGreaterEqual(snk.stats()["disconnects"], 2)
+
+    def test_bad_parameters(self):
+        with self.assertRaisesRegex(ValueError, "port 70000 out of range"):
+            zcdma.tcp_sink(8, "127.0.0.1", 70000)
+        with self.assertRaisesRegex(ValueError, "port 0 out of range"):
+            zcdma.tcp_sink(8, "127.0.0.1", 0)  # a client needs a real port
+        with self.assertRaisesRegex(ValueError, "cannot resolve host 'no-such-host.invalid'"):
+            zcdma.tcp_sink(8, "no-such-host.invalid", 1234)
+        with self.assertRaisesRegex(ValueError, "'maybe'"):
+            zcdma.tcp_sink(8, "127.0.0.1", 1234, zerocopy="maybe")
+        with self.assertRaisesRegex(ValueError, "stats_interval"):
+            zcdma.tcp_sink(8, "127.0.0.1", 1234, stats_interval=-1)
+
+    def test_address_in_use(self):
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        with self.assertRaises(OSError) as cm:
+            zcdma.tcp_sink(8, "127.0.0.1", busy.getsockname()[1], server=True)
+        self.assertIn("Address already in use", str(cm.exception))
+        busy.close()
+
+
+if __name__ == "__main__":
+    gr_unittest.run(qa_tcp_sink)

@@ -13,7 +13,7 @@ as_root() {
 }
 
 # Debian 12 packages. Each scripts/* adds what it needs on top.
-BUILD_PACKAGES=(gnuradio-dev gnuradio pybind11-dev python3-numpy cmake g++ make
+BUILD_PACKAGES=(gnuradio-dev gnuradio pybind11-dev python3-numpy python3-pyqt5 cmake g++ make
     pkg-config libboost-test-dev liburing-dev)
 TEST_PACKAGES=(clang-format python3-venv)
 

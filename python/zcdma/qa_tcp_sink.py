@@ -40,6 +40,22 @@ def wait_for(cond, timeout=30.0):
     return True
 
 
+def proc_counts():
+    with open("/proc/self/maps") as f:
+        maps = sum(1 for _ in f)
+    return len(os.listdir("/proc/self/fd")), maps, len(os.listdir("/proc/self/task"))
+
+
+def settled_counts(limit):
+    """proc_counts() once none exceeds `limit`, or after 5 s whatever they are."""
+    deadline = time.monotonic() + 5
+    while True:
+        counts = proc_counts()
+        if all(c <= m for c, m in zip(counts, limit, strict=True)) or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.01)
+
+
 def refused_port():
     """A bound, not listening socket: connecting to its port is refused until
     .listen() is called on it."""
@@ -224,6 +240,30 @@ class qa_tcp_sink(gr_unittest.TestCase):
         self.tb.wait()
         self.assertEqual(snk.reconnects(), 1)
         self.assertGreaterEqual(snk.stats()["disconnects"], 2)
+
+    def test_restart_cycles_leak_nothing(self):
+        rx = zcdma.CounterReceiver(resync=True, max_connections=100).start()
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=16, bufsize=65536), 8)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy="on")
+        self.tb.connect(src, snk)
+
+        def cycle():
+            sent = snk.bytes_sent()
+            self.tb.start()
+            self.assertTrue(wait_for(lambda: snk.bytes_sent() > sent + (1 << 20)))
+            self.tb.stop()
+            self.tb.wait()
+
+        for _ in range(10):  # malloc arenas and thread stacks settle first
+            cycle()
+        before = proc_counts()
+        for _ in range(20):
+            cycle()
+        after = settled_counts(before)
+        rx.close()
+        self.assertLessEqual(after, before)  # fds, mappings, threads
+        self.assertEqual(rx.mismatches, 0)
+        self.assertGreaterEqual(rx.connections, 30)
 
     def test_bad_parameters(self):
         with self.assertRaisesRegex(ValueError, "port 70000 out of range"):

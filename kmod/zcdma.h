@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcdma internals shared by zcdma_main.c, zcdma_ring.c, zcdma_dma.c and
+ * zcdma_ioctl.c.
+ */
+#ifndef _ZCDMA_H
+#define _ZCDMA_H
+
+#include <linux/dmaengine.h>
+#include <linux/kref.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <uapi/linux/zcdma.h>
+
+#include "zcdma_periph.h"
+
+enum zcdma_slot_state {
+	ZCDMA_SLOT_FREE,	/* owned by the driver, not queued */
+	ZCDMA_SLOT_QUEUED,	/* handed to the DMA engine */
+	ZCDMA_SLOT_FILLED,	/* complete, waiting for ACQUIRE */
+	ZCDMA_SLOT_HELD,	/* acquired by user space */
+};
+
+struct zcdma_dev;
+
+struct zcdma_slot {
+	struct sg_table sgt;
+	struct zcdma_dev *zd;		/* for the DMA completion callback */
+	u32 index;
+	enum zcdma_slot_state state;
+	u64 seq;
+	u64 timestamp_ns;
+	u64 dropped;
+	bool overrun;
+};
+
+/*
+ * The ring: order-0 pages, one sg_table per slot. Refcounted: the open file
+ * and every vma hold a reference, so pages outlive unbind and close.
+ */
+struct zcdma_ring {
+	struct kref ref;
+	struct device *dma_dev;		/* NULL once unmapped for DMA */
+	u32 nbufs;
+	size_t bufsize;
+	unsigned long npages;
+	struct page **pages;		/* all pages, ring order */
+	struct zcdma_slot *slots;
+};
+
+struct zcdma_stats_counters {
+	u64 slots_filled;
+	u64 slots_acquired;
+	u64 slots_released;
+	u64 slots_discarded;
+	u64 overruns;
+	u64 bytes_filled;
+};
+
+struct zcdma_dev {
+	struct kref ref;
+	struct device *dev;		/* the platform device */
+	struct miscdevice misc;
+	char name[16];
+	int id;
+	struct dma_chan *chan;
+	bool gone;			/* unbound: every call gets -ENODEV */
+
+	struct mutex lock;		/* config, start/stop, owner, ring pointer */
+	struct file *owner;
+	struct zcdma_ring *ring;
+	u32 cfg_nbufs;
+	size_t cfg_bufsize;
+	bool running;
+	u64 start_ns;
+
+	spinlock_t slock;		/* slot states and counters below */
+	wait_queue_head_t wq;
+	u32 fill_idx;			/* next slot to queue */
+	u32 deliver_idx;		/* next slot ACQUIRE returns */
+	u32 queued;			/* slots QUEUED */
+	u32 filled;			/* slots FILLED */
+	u32 held;
+	u64 next_seq;			/* DMA transfers completed + dropped */
+	u64 dropped_seen;		/* feedback.dropped at the last completion */
+	struct zcdma_stats_counters stats;
+	struct zcdma_periph_config feedback;
+};
+
+/* zcdma_ring.c */
+struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
+				    size_t bufsize);
+void zcdma_ring_get(struct zcdma_ring *ring);
+void zcdma_ring_put(struct zcdma_ring *ring);
+void zcdma_ring_unmap_dma(struct zcdma_ring *ring);
+int zcdma_ring_mmap(struct zcdma_ring *ring, struct vm_area_struct *vma);
+
+/* zcdma_dma.c */
+int zcdma_dma_start(struct zcdma_dev *zd);
+void zcdma_dma_stop(struct zcdma_dev *zd);
+void zcdma_dma_refill(struct zcdma_dev *zd);
+
+/* zcdma_ioctl.c */
+long zcdma_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int zcdma_ensure_ring(struct zcdma_dev *zd);
+int zcdma_claim(struct zcdma_dev *zd, struct file *file);
+
+/* zcdma_main.c */
+void zcdma_dev_put(struct zcdma_dev *zd);
+
+#endif /* _ZCDMA_H */

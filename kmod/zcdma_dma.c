@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcdma DMA engine client: every free slot, in ring order, is queued as one
+ * DEV_TO_MEM slave transfer. A slot is synced for the device before it is
+ * queued and for the CPU before user space may see it.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/timekeeping.h>
+
+#include "zcdma.h"
+
+static void zcdma_dma_complete(void *param, const struct dmaengine_result *res)
+{
+	struct zcdma_slot *slot = param;
+	struct zcdma_dev *zd = slot->zd;
+	struct zcdma_ring *ring = zd->ring;
+	unsigned long flags;
+	u64 dropped, gap;
+
+	spin_lock_irqsave(&zd->slock, flags);
+	if (!zd->running || slot->state != ZCDMA_SLOT_QUEUED) {
+		spin_unlock_irqrestore(&zd->slock, flags);
+		return;
+	}
+	zd->queued--;
+	if (res && res->result != DMA_TRANS_NOERROR) {
+		dev_err_ratelimited(zd->dev, "DMA transfer into slot %u failed: %d\n",
+				    slot->index, res->result);
+		slot->state = ZCDMA_SLOT_FREE;
+		spin_unlock_irqrestore(&zd->slock, flags);
+		zcdma_dma_refill(zd);
+		return;
+	}
+
+	/* Slots the engine lost since the last completion advance the count. */
+	dropped = atomic64_read(&zd->feedback.dropped);
+	gap = dropped - zd->dropped_seen;
+	zd->dropped_seen = dropped;
+	zd->next_seq += gap;
+	if (gap)
+		zd->stats.overruns++;
+
+	slot->seq = zd->next_seq++;
+	slot->dropped = dropped;
+	slot->overrun = gap != 0;
+	slot->timestamp_ns = ktime_get_real_ns();
+	dma_sync_sgtable_for_cpu(ring->dma_dev, &slot->sgt, DMA_FROM_DEVICE);
+	slot->state = ZCDMA_SLOT_FILLED;
+	zd->filled++;
+	zd->stats.slots_filled++;
+	zd->stats.bytes_filled += ring->bufsize;
+	spin_unlock_irqrestore(&zd->slock, flags);
+	wake_up_interruptible(&zd->wq);
+}
+
+/* Queue every free slot from the fill pointer on, in ring order. */
+static bool zcdma_queue_free_slots(struct zcdma_dev *zd)
+{
+	struct zcdma_ring *ring = zd->ring;
+	bool queued = false;
+
+	lockdep_assert_held(&zd->slock);
+	while (zd->running && ring->slots[zd->fill_idx].state == ZCDMA_SLOT_FREE) {
+		struct zcdma_slot *slot = &ring->slots[zd->fill_idx];
+		struct dma_async_tx_descriptor *tx;
+		dma_cookie_t cookie;
+
+		dma_sync_sgtable_for_device(ring->dma_dev, &slot->sgt,
+					    DMA_FROM_DEVICE);
+		tx = dmaengine_prep_slave_sg(zd->chan, slot->sgt.sgl,
+					     slot->sgt.nents, DMA_DEV_TO_MEM,
+					     DMA_PREP_INTERRUPT);
+		if (!tx) {
+			dev_err_ratelimited(zd->dev, "cannot prepare DMA for slot %u\n",
+					    slot->index);
+			break;
+		}
+		tx->callback_result = zcdma_dma_complete;
+		tx->callback_param = slot;
+		slot->state = ZCDMA_SLOT_QUEUED;
+		cookie = dmaengine_submit(tx);
+		if (dma_submit_error(cookie)) {
+			slot->state = ZCDMA_SLOT_FREE;
+			dev_err_ratelimited(zd->dev, "DMA submit failed: %d\n", cookie);
+			break;
+		}
+		zd->queued++;
+		zd->fill_idx = (zd->fill_idx + 1) % ring->nbufs;
+		queued = true;
+	}
+	return queued;
+}
+
+void zcdma_dma_refill(struct zcdma_dev *zd)
+{
+	unsigned long flags;
+	bool queued;
+
+	spin_lock_irqsave(&zd->slock, flags);
+	queued = zcdma_queue_free_slots(zd);
+	spin_unlock_irqrestore(&zd->slock, flags);
+	if (queued)
+		dma_async_issue_pending(zd->chan);
+}
+
+int zcdma_dma_start(struct zcdma_dev *zd)
+{
+	struct dma_slave_config cfg = {
+		.direction = DMA_DEV_TO_MEM,
+		.src_addr_width = DMA_SLAVE_BUSWIDTH_8_BYTES,
+		.peripheral_config = &zd->feedback,
+		.peripheral_size = sizeof(zd->feedback),
+	};
+	unsigned long flags;
+	int ret;
+
+	lockdep_assert_held(&zd->lock);
+	zd->feedback.slot_bytes = zd->ring->bufsize;
+	ret = dmaengine_slave_config(zd->chan, &cfg);
+	if (ret) {
+		dev_err(zd->dev, "DMA slave config failed: %d\n", ret);
+		return ret;
+	}
+	spin_lock_irqsave(&zd->slock, flags);
+	zd->dropped_seen = atomic64_read(&zd->feedback.dropped);
+	zd->running = true;
+	spin_unlock_irqrestore(&zd->slock, flags);
+	zcdma_dma_refill(zd);
+	return 0;
+}
+
+void zcdma_dma_stop(struct zcdma_dev *zd)
+{
+	struct zcdma_ring *ring = zd->ring;
+	unsigned long flags;
+	u32 i;
+
+	lockdep_assert_held(&zd->lock);
+	spin_lock_irqsave(&zd->slock, flags);
+	zd->running = false;
+	spin_unlock_irqrestore(&zd->slock, flags);
+
+	dmaengine_terminate_sync(zd->chan);
+
+	/*
+	 * Queued transfers were aborted; filled slots nobody took are thrown
+	 * away. Delivery resumes at the very next ring index after START.
+	 */
+	spin_lock_irqsave(&zd->slock, flags);
+	for (i = 0; i < ring->nbufs; i++) {
+		struct zcdma_slot *slot = &ring->slots[i];
+
+		if (slot->state == ZCDMA_SLOT_FILLED)
+			zd->stats.slots_discarded++;
+		if (slot->state == ZCDMA_SLOT_QUEUED ||
+		    slot->state == ZCDMA_SLOT_FILLED)
+			slot->state = ZCDMA_SLOT_FREE;
+	}
+	zd->queued = 0;
+	zd->filled = 0;
+	zd->fill_idx = zd->deliver_idx;
+	spin_unlock_irqrestore(&zd->slock, flags);
+	wake_up_interruptible(&zd->wq);
+}

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcdma: a DMA receive ring whose slots are ordinary pages that user space
+ * maps read-only, so the very same pages can be handed to
+ * sendmsg(MSG_ZEROCOPY). Memory from remap_pfn_range() or
+ * dma_mmap_coherent() is VM_PFNMAP and makes MSG_ZEROCOPY fail with EFAULT.
+ *
+ * The producer is a dmaengine DEV_TO_MEM slave channel named "rx". Hardware
+ * binds through the device tree (compatible "gr-zcdma,rx-ring", dmas and
+ * dma-names = "rx"); zcdma_sim.ko provides a software channel and the
+ * platform device for machines without one.
+ *
+ * User space (see include/uapi/linux/zcdma.h):
+ *	fd = open("/dev/zcdma0", O_RDWR);
+ *	ioctl(fd, ZCDMA_IOC_INFO, &info);
+ *	ring = mmap(NULL, info.mmap_size, PROT_READ, MAP_SHARED, fd, 0);
+ *	ioctl(fd, ZCDMA_IOC_START);
+ *	ioctl(fd, ZCDMA_IOC_ACQUIRE, &acq);  ...  ioctl(fd, ZCDMA_IOC_RELEASE, &rel);
+ */
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/platform_device.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+
+#include "zcdma.h"
+
+static unsigned int nbufs = 32;
+module_param(nbufs, uint, 0444);
+MODULE_PARM_DESC(nbufs, "default number of ring slots (2..4096)");
+
+static unsigned int bufsize = SZ_64K;
+module_param(bufsize, uint, 0444);
+MODULE_PARM_DESC(bufsize, "default slot size in bytes (a PAGE_SIZE multiple)");
+
+static DEFINE_IDA(zcdma_ida);
+
+static void zcdma_dev_free(struct kref *ref)
+{
+	struct zcdma_dev *zd = container_of(ref, struct zcdma_dev, ref);
+
+	if (zd->ring)
+		zcdma_ring_put(zd->ring);
+	ida_free(&zcdma_ida, zd->id);
+	kfree(zd);
+}
+
+void zcdma_dev_put(struct zcdma_dev *zd)
+{
+	kref_put(&zd->ref, zcdma_dev_free);
+}
+
+static struct zcdma_dev *zcdma_from_file(struct file *file)
+{
+	return container_of(file->private_data, struct zcdma_dev, misc);
+}
+
+static int zcdma_open(struct inode *inode, struct file *file)
+{
+	struct zcdma_dev *zd = zcdma_from_file(file);
+
+	if (READ_ONCE(zd->gone))
+		return -ENODEV;
+	kref_get(&zd->ref);
+	return 0;
+}
+
+static int zcdma_release(struct inode *inode, struct file *file)
+{
+	struct zcdma_dev *zd = zcdma_from_file(file);
+	unsigned long flags;
+	u32 i;
+
+	mutex_lock(&zd->lock);
+	if (zd->owner == file) {
+		if (zd->running)
+			zcdma_dma_stop(zd);
+		/* Slots the owner still held go back to the ring. */
+		if (zd->ring) {
+			spin_lock_irqsave(&zd->slock, flags);
+			for (i = 0; i < zd->ring->nbufs; i++)
+				if (zd->ring->slots[i].state == ZCDMA_SLOT_HELD)
+					zd->ring->slots[i].state = ZCDMA_SLOT_FREE;
+			zd->held = 0;
+			spin_unlock_irqrestore(&zd->slock, flags);
+		}
+		zd->owner = NULL;
+	}
+	mutex_unlock(&zd->lock);
+	zcdma_dev_put(zd);
+	return 0;
+}
+
+static int zcdma_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct zcdma_dev *zd = zcdma_from_file(file);
+	int ret;
+
+	mutex_lock(&zd->lock);
+	ret = zd->gone ? -ENODEV : zcdma_claim(zd, file);
+	if (!ret)
+		ret = zcdma_ensure_ring(zd);
+	if (!ret)
+		ret = zcdma_ring_mmap(zd->ring, vma);
+	mutex_unlock(&zd->lock);
+	return ret;
+}
+
+static __poll_t zcdma_poll(struct file *file, poll_table *wait)
+{
+	struct zcdma_dev *zd = zcdma_from_file(file);
+
+	poll_wait(file, &zd->wq, wait);
+	if (READ_ONCE(zd->gone))
+		return EPOLLERR | EPOLLHUP;
+	return READ_ONCE(zd->filled) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static const struct file_operations zcdma_fops = {
+	.owner = THIS_MODULE,
+	.open = zcdma_open,
+	.release = zcdma_release,
+	.unlocked_ioctl = zcdma_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = zcdma_mmap,
+	.poll = zcdma_poll,
+	.llseek = noop_llseek,
+};
+
+static struct zcdma_dev *zcdma_from_dev(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct zcdma_dev, misc);
+}
+
+#define ZCDMA_STAT_ATTR(field)						\
+static ssize_t field##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n",				\
+			  (unsigned long long)zcdma_from_dev(dev)->stats.field); \
+}									\
+static DEVICE_ATTR_RO(field)
+
+ZCDMA_STAT_ATTR(slots_filled);
+ZCDMA_STAT_ATTR(slots_acquired);
+ZCDMA_STAT_ATTR(slots_released);
+ZCDMA_STAT_ATTR(slots_discarded);
+ZCDMA_STAT_ATTR(overruns);
+ZCDMA_STAT_ATTR(bytes_filled);
+
+static ssize_t slots_dropped_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&zcdma_from_dev(dev)->feedback.dropped));
+}
+static DEVICE_ATTR_RO(slots_dropped);
+
+static ssize_t nbufs_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct zcdma_dev *zd = zcdma_from_dev(dev);
+
+	return sysfs_emit(buf, "%u\n", zd->ring ? zd->ring->nbufs : zd->cfg_nbufs);
+}
+static DEVICE_ATTR_RO(nbufs);
+
+static ssize_t bufsize_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct zcdma_dev *zd = zcdma_from_dev(dev);
+
+	return sysfs_emit(buf, "%zu\n",
+			  zd->ring ? zd->ring->bufsize : zd->cfg_bufsize);
+}
+static DEVICE_ATTR_RO(bufsize);
+
+static ssize_t running_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(zcdma_from_dev(dev)->running));
+}
+static DEVICE_ATTR_RO(running);
+
+static struct attribute *zcdma_attrs[] = {
+	&dev_attr_nbufs.attr,
+	&dev_attr_bufsize.attr,
+	&dev_attr_running.attr,
+	&dev_attr_slots_filled.attr,
+	&dev_attr_slots_acquired.attr,
+	&dev_attr_slots_released.attr,
+	&dev_attr_slots_dropped.attr,
+	&dev_attr_slots_discarded.attr,
+	&dev_attr_overruns.attr,
+	&dev_attr_bytes_filled.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(zcdma);
+
+static int zcdma_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct zcdma_dev *zd;
+	int ret;
+
+	if (nbufs < 2 || nbufs > ZCDMA_MAX_NBUFS || !bufsize ||
+	    !PAGE_ALIGNED(bufsize)) {
+		dev_err(dev, "bad module parameters nbufs=%u bufsize=%u\n",
+			nbufs, bufsize);
+		return -EINVAL;
+	}
+
+	zd = kzalloc(sizeof(*zd), GFP_KERNEL);
+	if (!zd)
+		return -ENOMEM;
+	kref_init(&zd->ref);
+	mutex_init(&zd->lock);
+	spin_lock_init(&zd->slock);
+	init_waitqueue_head(&zd->wq);
+	zd->dev = dev;
+	zd->cfg_nbufs = nbufs;
+	zd->cfg_bufsize = bufsize;
+
+	zd->id = ida_alloc(&zcdma_ida, GFP_KERNEL);
+	if (zd->id < 0) {
+		ret = zd->id;
+		kfree(zd);
+		return ret;
+	}
+
+	zd->chan = dma_request_chan(dev, "rx");
+	if (IS_ERR(zd->chan)) {
+		ret = dev_err_probe(dev, PTR_ERR(zd->chan),
+				    "no \"rx\" DMA channel\n");
+		goto err_put;
+	}
+
+	snprintf(zd->name, sizeof(zd->name), "zcdma%d", zd->id);
+	zd->misc.minor = MISC_DYNAMIC_MINOR;
+	zd->misc.name = zd->name;
+	zd->misc.fops = &zcdma_fops;
+	zd->misc.parent = dev;
+	zd->misc.groups = zcdma_groups;
+	zd->misc.mode = 0660;
+	ret = misc_register(&zd->misc);
+	if (ret)
+		goto err_release_chan;
+
+	platform_set_drvdata(pdev, zd);
+	dev_info(dev, "/dev/%s on DMA channel %s\n", zd->name,
+		 dma_chan_name(zd->chan));
+	return 0;
+
+err_release_chan:
+	dma_release_channel(zd->chan);
+err_put:
+	zcdma_dev_put(zd);
+	return ret;
+}
+
+/* Unbind: open files get -ENODEV, mapped pages stay valid until unmapped. */
+static int zcdma_remove(struct platform_device *pdev)
+{
+	struct zcdma_dev *zd = platform_get_drvdata(pdev);
+
+	misc_deregister(&zd->misc);
+	mutex_lock(&zd->lock);
+	WRITE_ONCE(zd->gone, true);
+	if (zd->running)
+		zcdma_dma_stop(zd);
+	if (zd->ring) {
+		zcdma_ring_unmap_dma(zd->ring);
+		zcdma_ring_put(zd->ring);
+		zd->ring = NULL;
+	}
+	dma_release_channel(zd->chan);
+	mutex_unlock(&zd->lock);
+	wake_up_interruptible(&zd->wq);
+	zcdma_dev_put(zd);
+	return 0;
+}
+
+static const struct of_device_id zcdma_of_match[] = {
+	{ .compatible = "gr-zcdma,rx-ring" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, zcdma_of_match);
+
+static const struct platform_device_id zcdma_id_table[] = {
+	{ .name = "zcdma" },
+	{ }
+};
+MODULE_DEVICE_TABLE(platform, zcdma_id_table);
+
+static struct platform_driver zcdma_driver = {
+	.probe = zcdma_probe,
+	.remove = zcdma_remove,
+	.id_table = zcdma_id_table,
+	.driver = {
+		.name = "zcdma",
+		.of_match_table = zcdma_of_match,
+	},
+};
+module_platform_driver(zcdma_driver);
+
+MODULE_DESCRIPTION("Zero-copy DMA receive ring for MSG_ZEROCOPY streaming");
+MODULE_AUTHOR("gr-zcdma authors");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcdma ring memory: individual order-0 pages (refcounted struct pages, so
+ * user mappings of them work with MSG_ZEROCOPY), one sg_table per slot mapped
+ * with the DMA API, mmap through vm_map_pages().
+ */
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+
+#include "zcdma.h"
+
+static void zcdma_ring_free(struct kref *ref)
+{
+	struct zcdma_ring *ring = container_of(ref, struct zcdma_ring, ref);
+	unsigned long i;
+	u32 s;
+
+	zcdma_ring_unmap_dma(ring);
+	for (s = 0; s < ring->nbufs; s++)
+		sg_free_table(&ring->slots[s].sgt);
+	for (i = 0; i < ring->npages; i++)
+		if (ring->pages[i])
+			__free_page(ring->pages[i]);
+	kvfree(ring->pages);
+	kvfree(ring->slots);
+	kfree(ring);
+}
+
+void zcdma_ring_get(struct zcdma_ring *ring)
+{
+	kref_get(&ring->ref);
+}
+
+void zcdma_ring_put(struct zcdma_ring *ring)
+{
+	kref_put(&ring->ref, zcdma_ring_free);
+}
+
+/* Called when the DMA device goes away; the pages stay for the mappings. */
+void zcdma_ring_unmap_dma(struct zcdma_ring *ring)
+{
+	u32 s;
+
+	if (!ring->dma_dev)
+		return;
+	for (s = 0; s < ring->nbufs; s++)
+		dma_unmap_sgtable(ring->dma_dev, &ring->slots[s].sgt,
+				  DMA_FROM_DEVICE, 0);
+	ring->dma_dev = NULL;
+}
+
+struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
+				    size_t bufsize)
+{
+	unsigned long pages_per_slot = bufsize >> PAGE_SHIFT;
+	struct zcdma_ring *ring;
+	unsigned long i;
+	u32 s, mapped = 0;
+	int ret;
+
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	if (!ring)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&ring->ref);
+	ring->nbufs = nbufs;
+	ring->bufsize = bufsize;
+	ring->npages = pages_per_slot * nbufs;
+	ring->pages = kvcalloc(ring->npages, sizeof(*ring->pages), GFP_KERNEL);
+	ring->slots = kvcalloc(nbufs, sizeof(*ring->slots), GFP_KERNEL);
+	if (!ring->pages || !ring->slots) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	for (i = 0; i < ring->npages; i++) {
+		/* Zeroed: user space must never see stale kernel data. */
+		ring->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!ring->pages[i]) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+	}
+
+	for (s = 0; s < nbufs; s++) {
+		struct sg_table *sgt = &ring->slots[s].sgt;
+
+		ret = sg_alloc_table_from_pages_segment(sgt,
+				ring->pages + s * pages_per_slot,
+				pages_per_slot, 0, bufsize,
+				dma_get_max_seg_size(dma_dev), GFP_KERNEL);
+		if (ret)
+			goto err_free;
+	}
+
+	for (s = 0; s < nbufs; s++) {
+		ret = dma_map_sgtable(dma_dev, &ring->slots[s].sgt,
+				      DMA_FROM_DEVICE, 0);
+		if (ret)
+			goto err_unmap;
+		mapped++;
+	}
+	ring->dma_dev = dma_dev;
+	return ring;
+
+err_unmap:
+	for (s = 0; s < mapped; s++)
+		dma_unmap_sgtable(dma_dev, &ring->slots[s].sgt,
+				  DMA_FROM_DEVICE, 0);
+err_free:
+	ring->dma_dev = NULL;
+	zcdma_ring_put(ring);
+	return ERR_PTR(ret);
+}
+
+static void zcdma_vm_open(struct vm_area_struct *vma)
+{
+	zcdma_ring_get(vma->vm_private_data);
+}
+
+static void zcdma_vm_close(struct vm_area_struct *vma)
+{
+	zcdma_ring_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct zcdma_vm_ops = {
+	.open = zcdma_vm_open,
+	.close = zcdma_vm_close,
+};
+
+static void zcdma_vm_flags(struct vm_area_struct *vma, unsigned long set,
+			   unsigned long clear)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+/*
+ * Read-only, shared, within the ring. The ring may be mapped any number of
+ * times (user space places two maps back to back for a circular view).
+ */
+int zcdma_ring_mmap(struct zcdma_ring *ring, struct vm_area_struct *vma)
+{
+	unsigned long npages = vma_pages(vma);
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	if (vma->vm_pgoff >= ring->npages ||
+	    npages > ring->npages - vma->vm_pgoff)
+		return -EINVAL;
+
+	zcdma_vm_flags(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYWRITE);
+	ret = vm_map_pages(vma, ring->pages, ring->npages);
+	if (ret)
+		return ret;
+	vma->vm_private_data = ring;
+	vma->vm_ops = &zcdma_vm_ops;
+	zcdma_ring_get(ring);
+	return 0;
+}

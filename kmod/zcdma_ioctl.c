@@ -42,9 +42,15 @@ int zcdma_ensure_ring(struct zcdma_dev *zd)
 		ring->slots[i].index = i;
 	}
 	zd->ring = ring;
+	/* A new ring is a new stream: sequence and counter restart at 0. */
 	zd->fill_idx = 0;
 	zd->deliver_idx = 0;
 	zd->held = 0;
+	zd->next_seq = 0;
+	zd->dropped_seen = 0;
+	memset(&zd->stats, 0, sizeof(zd->stats));
+	atomic64_set(&zd->feedback.dropped, 0);
+	zd->feedback.restart = true;
 	return 0;
 }
 

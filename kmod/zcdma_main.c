@@ -77,7 +77,10 @@ static int zcdma_release(struct inode *inode, struct file *file)
 	if (zd->owner == file) {
 		if (zd->running)
 			zcdma_dma_stop(zd);
-		/* Slots the owner still held go back to the ring. */
+		/*
+		 * The next owner gets a new ring and stream; this one lives on
+		 * while it is still mapped.
+		 */
 		if (zd->ring) {
 			spin_lock_irqsave(&zd->slock, flags);
 			for (i = 0; i < zd->ring->nbufs; i++)
@@ -85,6 +88,8 @@ static int zcdma_release(struct inode *inode, struct file *file)
 					zd->ring->slots[i].state = ZCDMA_SLOT_FREE;
 			zd->held = 0;
 			spin_unlock_irqrestore(&zd->slock, flags);
+			zcdma_ring_put(zd->ring);
+			zd->ring = NULL;
 		}
 		zd->owner = NULL;
 	}

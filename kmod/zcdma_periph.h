@@ -14,11 +14,14 @@
 /**
  * struct zcdma_periph_config - client/engine contract
  * @slot_bytes: in: bytes the engine discards per lost slot
+ * @restart: in: the engine starts its stream again at byte 0 when it is
+ *	given this config (a new ring); it clears the flag
  * @dropped: out: slots lost because no descriptor was queued; incremented
  *	before the next descriptor completes
  */
 struct zcdma_periph_config {
 	u64 slot_bytes;
+	bool restart;
 	atomic64_t dropped;
 };
 

@@ -114,6 +114,12 @@ static int zsim_config(struct dma_chan *chan, struct dma_slave_config *cfg)
 	    !cfg->peripheral_config)
 		return -EINVAL;
 	zs->periph = cfg->peripheral_config;
+	if (zs->periph->restart) {
+		mutex_lock(&zs->work_lock);
+		zs->offset = 0;
+		zs->periph->restart = false;
+		mutex_unlock(&zs->work_lock);
+	}
 	return 0;
 }
 

@@ -39,7 +39,7 @@ kernel_device::kernel_device(const std::string& spec)
     const auto colon = spec.find(':');
     const std::string path = spec.substr(0, colon);
     // Parse the options before touching the device: a typo must not open it.
-    device_spec opts("kernel" + (colon == std::string::npos ? "" : spec.substr(colon)));
+    device_spec opts(spec);
     const bool configure = opts.has("nbufs") || opts.has("bufsize");
     zcdma_config cfg = {};
 
@@ -87,6 +87,8 @@ kernel_device::~kernel_device()
 
 void kernel_device::start()
 {
+    if (d_running)
+        throw std::logic_error("zcdma: device '" + d_info.name + "' already started");
     if (xioctl(d_fd, ZCDMA_IOC_START, nullptr) < 0)
         fail("start '" + d_info.name + "'");
     d_running = true;

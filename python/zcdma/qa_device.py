@@ -197,6 +197,9 @@ class qa_device(gr_unittest.TestCase):
                 self.assertEqual(zcdma.check_counter(buf.array(), buf.seq * 4096), 0)
             dev.stop()
         self.assertEqual(settled_counts(before), before)
+        del dev, buf  # one owner at a time (the kernel driver enforces it)
+        gc.collect()
+        before = proc_counts()
         for _ in range(20):
             d = zcdma.device(spec(nbufs=4, bufsize=4096))
             d.start()

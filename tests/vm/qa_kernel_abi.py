@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+#
+# Copyright 2026 gr-zcdma authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""The zcdma.ko user ABI, driven raw (ioctl/mmap), inside the QEMU guest:
+every documented errno, ownership, fork, random ioctls, zero copy."""
+
+import errno
+import fcntl
+import mmap
+import os
+import random
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import unittest
+
+DEV = os.environ.get("ZCDMA_TEST_DEVICE", "/dev/zcdma0")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+INFO = struct.Struct("=IIII QQ 4Q")  # abi, page, nbufs, flags, bufsize, mmap_size
+CONFIG = struct.Struct("=II Q 2Q")  # nbufs, flags, bufsize, reserved
+ACQUIRE = struct.Struct("=iI QQQQ II 2Q")  # timeout, index, seq, bytes, ts, dropped, flags, pad
+RELEASE = struct.Struct("=II Q 2Q")  # index, flags, seq, reserved
+STATS = struct.Struct("=7Q 4I 4Q")
+
+
+def _ioc(d, nr, size):
+    return (d << 30) | (size << 16) | (ord("Z") << 8) | nr
+
+
+IOC_INFO = _ioc(2, 0, INFO.size)
+IOC_CONFIG = _ioc(1, 1, CONFIG.size)
+IOC_START = _ioc(0, 2, 0)
+IOC_STOP = _ioc(0, 3, 0)
+IOC_ACQUIRE = _ioc(3, 4, ACQUIRE.size)
+IOC_RELEASE = _ioc(1, 5, RELEASE.size)
+IOC_STATS = _ioc(2, 6, STATS.size)
+
+
+def info(fd):
+    return INFO.unpack(fcntl.ioctl(fd, IOC_INFO, bytes(INFO.size)))
+
+
+def config(fd, nbufs, bufsize, flags=0, reserved=(0, 0)):
+    fcntl.ioctl(fd, IOC_CONFIG, CONFIG.pack(nbufs, flags, bufsize, *reserved))
+
+
+def acquire(fd, timeout_ms=2000, pad=0, reserved=(0, 0)):
+    buf = bytearray(ACQUIRE.pack(timeout_ms, 0, 0, 0, 0, 0, 0, pad, *reserved))
+    fcntl.ioctl(fd, IOC_ACQUIRE, buf)
+    t, index, seq, nbytes, ts, dropped, flags, _, _, _ = ACQUIRE.unpack(buf)
+    return index, seq, nbytes, flags
+
+
+def release(fd, index, seq, flags=0, reserved=(0, 0)):
+    fcntl.ioctl(fd, IOC_RELEASE, RELEASE.pack(index, flags, seq, *reserved))
+
+
+class qa_kernel_abi(unittest.TestCase):
+    def setUp(self):
+        self.fd = os.open(DEV, os.O_RDWR)
+
+    def tearDown(self):
+        os.close(self.fd)
+
+    def err(self, code, fn, *args, **kwargs):
+        with self.assertRaises(OSError) as cm:
+            fn(*args, **kwargs)
+        self.assertEqual(cm.exception.errno, code, f"{fn.__name__}{args}")
+
+    def test_info_and_unknown_ioctl(self):
+        abi, page, nbufs, _, bufsize, size, *_ = info(self.fd)
+        self.assertEqual((abi, page), (1, PAGE))
+        self.assertEqual(size, nbufs * bufsize)
+        self.err(errno.ENOTTY, fcntl.ioctl, self.fd, _ioc(0, 0x7F, 0))
+        self.err(errno.ENOTTY, fcntl.ioctl, self.fd, _ioc(2, 0, 8))  # INFO, wrong size
+
+    def test_config_table(self):
+        self.err(errno.EINVAL, config, self.fd, 8, PAGE, 1)  # flags
+        self.err(errno.EINVAL, config, self.fd, 8, PAGE, 0, (1, 0))  # reserved
+        self.err(errno.EINVAL, config, self.fd, 1, PAGE)  # too few slots
+        self.err(errno.EINVAL, config, self.fd, 5000, PAGE)  # too many
+        self.err(errno.EINVAL, config, self.fd, 8, PAGE + 1)  # not a page multiple
+        self.err(errno.EINVAL, config, self.fd, 8, 0)
+        config(self.fd, 3, 3 * PAGE)  # any page multiple, no power of two needed
+        self.assertEqual(info(self.fd)[2:5:2], (3, 3 * PAGE))
+        m = mmap.mmap(self.fd, 9 * PAGE, mmap.MAP_SHARED, mmap.PROT_READ)
+        self.err(errno.EBUSY, config, self.fd, 4, PAGE)  # mapped: geometry fixed
+        m.close()
+        config(self.fd, 4, PAGE)
+
+    def test_acquire_release_table(self):
+        config(self.fd, 2, PAGE)
+        self.err(errno.ENODATA, acquire, self.fd, 0)  # not started
+        fcntl.ioctl(self.fd, IOC_START)
+        self.err(errno.EBUSY, fcntl.ioctl, self.fd, IOC_START)  # twice
+        self.err(errno.EINVAL, acquire, self.fd, 100, 1)  # pad
+        self.err(errno.EINVAL, acquire, self.fd, 100, 0, (0, 1))  # reserved
+        self.err(errno.EINVAL, acquire, self.fd, -2)
+        a = acquire(self.fd)
+        b = acquire(self.fd)
+        self.assertEqual((a[0], b[0]), (0, 1))
+        self.assertEqual(b[1], a[1] + 1)
+        self.err(errno.EAGAIN, acquire, self.fd, 0)  # both held: nothing can fill
+        self.err(errno.ETIMEDOUT, acquire, self.fd, 50)
+        self.err(errno.EINVAL, release, self.fd, 2, a[1])  # index out of range
+        self.err(errno.EINVAL, release, self.fd, a[0], a[1] + 7)  # wrong seq
+        self.err(errno.EINVAL, release, self.fd, a[0], a[1], 1)  # flags
+        self.err(errno.EINVAL, release, self.fd, a[0], a[1], 0, (1, 0))  # reserved
+        release(self.fd, a[0], a[1])
+        self.err(errno.EINVAL, release, self.fd, a[0], a[1])  # double release
+        release(self.fd, b[0], b[1])
+        fcntl.ioctl(self.fd, IOC_STOP)
+        self.err(errno.ENODATA, acquire, self.fd, 100)
+
+    def test_mmap_table(self):
+        config(self.fd, 4, 2 * PAGE)
+        size = 8 * PAGE
+        self.err(errno.EINVAL, mmap.mmap, self.fd, size, mmap.MAP_PRIVATE, mmap.PROT_READ)
+        self.err(
+            errno.EPERM, mmap.mmap, self.fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE
+        )
+        self.err(errno.EINVAL, mmap.mmap, self.fd, size + PAGE, mmap.MAP_SHARED, mmap.PROT_READ)
+        self.err(
+            errno.EINVAL, mmap.mmap, self.fd, PAGE, mmap.MAP_SHARED, mmap.PROT_READ, offset=size
+        )
+        m = mmap.mmap(self.fd, size, mmap.MAP_SHARED, mmap.PROT_READ)
+        m2 = mmap.mmap(self.fd, size, mmap.MAP_SHARED, mmap.PROT_READ)  # twice is fine
+        part = mmap.mmap(self.fd, PAGE, mmap.MAP_SHARED, mmap.PROT_READ, offset=3 * PAGE)
+        fcntl.ioctl(self.fd, IOC_START)
+        idx, seq, nbytes, _ = acquire(self.fd)
+        words = struct.unpack_from(f"<{nbytes // 8}Q", m, idx * 2 * PAGE)
+        self.assertEqual(words, tuple(range(seq * nbytes // 8, (seq + 1) * nbytes // 8)))
+        self.assertEqual(m[idx * 2 * PAGE :][:64], m2[idx * 2 * PAGE :][:64])
+        release(self.fd, idx, seq)
+        fcntl.ioctl(self.fd, IOC_STOP)
+        part.close()
+        m2.close()
+        m.close()
+
+    def test_second_opener(self):
+        config(self.fd, 4, PAGE)  # we own the device now
+        other = os.open(DEV, os.O_RDWR)
+        try:
+            info(other)  # anyone may look
+            fcntl.ioctl(other, IOC_STATS, bytes(STATS.size))
+            self.err(errno.EBUSY, config, other, 4, PAGE)
+            self.err(errno.EBUSY, fcntl.ioctl, other, IOC_START)
+            self.err(errno.EBUSY, mmap.mmap, other, 4 * PAGE, mmap.MAP_SHARED, mmap.PROT_READ)
+            self.err(errno.EBUSY, acquire, other, 0)
+        finally:
+            os.close(other)
+
+    def test_fork_with_mapping(self):
+        config(self.fd, 4, PAGE)
+        m = mmap.mmap(self.fd, 4 * PAGE, mmap.MAP_SHARED, mmap.PROT_READ)
+        fcntl.ioctl(self.fd, IOC_START)
+        idx, seq, nbytes, _ = acquire(self.fd)
+        pid = os.fork()
+        if pid == 0:  # the child reads the same pages, then goes away
+            w = struct.unpack_from("<Q", m, idx * PAGE)[0]
+            os._exit(0 if w == seq * PAGE // 8 else 1)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        release(self.fd, idx, seq)  # the parent still owns the device
+        self.assertEqual(len(acquire(self.fd)), 4)
+        fcntl.ioctl(self.fd, IOC_STOP)
+        m.close()
+
+    def test_poll(self):
+        config(self.fd, 2, PAGE)
+        p = __import__("select").poll()
+        p.register(self.fd, __import__("select").POLLIN)
+        self.assertEqual(p.poll(0), [])
+        fcntl.ioctl(self.fd, IOC_START)
+        self.assertTrue(p.poll(5000))
+        fcntl.ioctl(self.fd, IOC_STOP)
+
+    def test_random_ioctls(self):
+        rng = random.Random(1234)
+        config(self.fd, 4, PAGE)
+        fcntl.ioctl(self.fd, IOC_START)
+        allowed = {errno.EINVAL, errno.ENOTTY, errno.EBUSY, errno.EFAULT, errno.EAGAIN,
+                   errno.ETIMEDOUT, errno.ENODATA}  # fmt: skip
+        cmds = [IOC_INFO, IOC_CONFIG, IOC_START, IOC_STOP, IOC_ACQUIRE, IOC_RELEASE, IOC_STATS]
+        for _ in range(100000):
+            r = rng.random()
+            if r < 0.6:
+                cmd = rng.choice(cmds)
+            elif r < 0.8:
+                cmd = _ioc(rng.randrange(4), rng.randrange(16), rng.randrange(256))
+            else:
+                cmd = rng.getrandbits(32)
+            size = (cmd >> 16) & 0x3FFF
+            payload = bytearray(rng.getrandbits(8) for _ in range(min(size, 128)))
+            if cmd == IOC_ACQUIRE:
+                struct.pack_into("=i", payload, 0, rng.choice([0, 1]))  # never block long
+            try:
+                if size:
+                    fcntl.ioctl(self.fd, cmd, payload)
+                else:
+                    fcntl.ioctl(self.fd, cmd, 0)
+            except OSError as e:
+                self.assertIn(e.errno, allowed, hex(cmd))
+            except (ValueError, OverflowError):
+                pass
+        fcntl.ioctl(self.fd, IOC_STOP)
+        # Still sane afterwards.
+        self.assertEqual(info(self.fd)[0], 1)
+
+    def test_killed_with_sends_in_flight(self):
+        os.close(self.fd)  # the child must own the device
+        child = subprocess.Popen([sys.executable, __file__, "--sender"], stdout=subprocess.PIPE)
+        self.assertEqual(child.stdout.readline().strip(), b"sending")
+        time.sleep(0.3)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        self.fd = os.open(DEV, os.O_RDWR)  # the device is usable again
+        config(self.fd, 4, PAGE)
+        fcntl.ioctl(self.fd, IOC_START)
+        idx, seq, *_ = acquire(self.fd)
+        release(self.fd, idx, seq)
+        fcntl.ioctl(self.fd, IOC_STOP)
+
+
+def sender():
+    """Stream ring slots with MSG_ZEROCOPY to a TCP peer that never reads,
+    so sends stay in flight, until killed."""
+    fd = os.open(DEV, os.O_RDWR)
+    config(fd, 16, 16 * PAGE)
+    m = mmap.mmap(fd, 256 * PAGE, mmap.MAP_SHARED, mmap.PROT_READ)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    s = socket.create_connection(srv.getsockname())
+    peer, _ = srv.accept()  # never reads
+    s.setsockopt(socket.SOL_SOCKET, 60, 1)  # SO_ZEROCOPY
+    s.setblocking(False)
+    fcntl.ioctl(fd, IOC_START)
+    view = memoryview(m)
+    print("sending", flush=True)
+    while True:
+        idx, seq, nbytes, _ = acquire(fd)
+        try:
+            s.sendmsg([view[idx * nbytes : (idx + 1) * nbytes]], [], 0x4000000)
+        except BlockingIOError:
+            time.sleep(0.01)
+        # Released at once on purpose: the kernel still holds the pages.
+        release(fd, idx, seq)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--sender"]:
+        sender()
+    else:
+        unittest.main()

@@ -18,7 +18,7 @@ static void zcdma_dma_complete(void *param, const struct dmaengine_result *res)
 	u64 dropped, gap;
 
 	spin_lock_irqsave(&zd->slock, flags);
-	if (!zd->running || slot->state != ZCDMA_SLOT_QUEUED) {
+	if (slot->state != ZCDMA_SLOT_QUEUED) {
 		spin_unlock_irqrestore(&zd->slock, flags);
 		return;
 	}
@@ -41,6 +41,15 @@ static void zcdma_dma_complete(void *param, const struct dmaengine_result *res)
 		zd->stats.overruns++;
 
 	slot->seq = zd->next_seq++;
+	if (!zd->running) {
+		/*
+		 * Completed while STOP was terminating the channel: the engine
+		 * used up these stream bytes, so the sequence still counts them.
+		 */
+		zd->stats.slots_discarded++;
+		spin_unlock_irqrestore(&zd->slock, flags);
+		return;
+	}
 	slot->dropped = dropped;
 	slot->overrun = gap != 0;
 	slot->timestamp_ns = ktime_get_real_ns();

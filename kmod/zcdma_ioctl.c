@@ -135,6 +135,12 @@ static int zcdma_ioc_stop(struct zcdma_dev *zd, struct file *file)
 	return ret;
 }
 
+static bool zcdma_acquire_ready(struct zcdma_dev *zd)
+{
+	return READ_ONCE(zd->filled) || !READ_ONCE(zd->running) ||
+	       READ_ONCE(zd->gone);
+}
+
 static int zcdma_ioc_acquire(struct zcdma_dev *zd, struct file *file,
 			     void __user *arg)
 {
@@ -182,8 +188,8 @@ static int zcdma_ioc_acquire(struct zcdma_dev *zd, struct file *file,
 		if (!acq.timeout_ms)
 			return -EAGAIN;
 		left = wait_event_interruptible_timeout(zd->wq,
-				READ_ONCE(zd->filled) || !READ_ONCE(zd->running) ||
-				READ_ONCE(zd->gone), left);
+							zcdma_acquire_ready(zd),
+							left);
 		if (left < 0)
 			return left;
 		if (!left)

@@ -141,21 +141,34 @@ static struct zcdma_dev *zcdma_from_dev(struct device *dev)
 	return container_of(misc, struct zcdma_dev, misc);
 }
 
-#define ZCDMA_STAT_ATTR(field)						\
-static ssize_t field##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%llu\n",				\
-			  (unsigned long long)zcdma_from_dev(dev)->stats.field); \
-}									\
-static DEVICE_ATTR_RO(field)
+struct zcdma_stat_attr {
+	struct device_attribute attr;
+	size_t offset;		/* of a u64 in struct zcdma_stats_counters */
+};
 
-ZCDMA_STAT_ATTR(slots_filled);
-ZCDMA_STAT_ATTR(slots_acquired);
-ZCDMA_STAT_ATTR(slots_released);
-ZCDMA_STAT_ATTR(slots_discarded);
-ZCDMA_STAT_ATTR(overruns);
-ZCDMA_STAT_ATTR(bytes_filled);
+static ssize_t zcdma_stat_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct zcdma_stat_attr *sa = container_of(attr, struct zcdma_stat_attr, attr);
+	const u64 *counters = (const u64 *)&zcdma_from_dev(dev)->stats;
+
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(counters[sa->offset / sizeof(u64)]));
+}
+
+static struct zcdma_stat_attr zcdma_stat_attrs[] = {
+	{ __ATTR(slots_filled, 0444, zcdma_stat_show, NULL),
+	  offsetof(struct zcdma_stats_counters, slots_filled) },
+	{ __ATTR(slots_acquired, 0444, zcdma_stat_show, NULL),
+	  offsetof(struct zcdma_stats_counters, slots_acquired) },
+	{ __ATTR(slots_released, 0444, zcdma_stat_show, NULL),
+	  offsetof(struct zcdma_stats_counters, slots_released) },
+	{ __ATTR(slots_discarded, 0444, zcdma_stat_show, NULL),
+	  offsetof(struct zcdma_stats_counters, slots_discarded) },
+	{ __ATTR(overruns, 0444, zcdma_stat_show, NULL),
+	  offsetof(struct zcdma_stats_counters, overruns) },
+	{ __ATTR(bytes_filled, 0444, zcdma_stat_show, NULL),
+	  offsetof(struct zcdma_stats_counters, bytes_filled) },
+};
 
 static ssize_t slots_dropped_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
@@ -195,13 +208,13 @@ static struct attribute *zcdma_attrs[] = {
 	&dev_attr_nbufs.attr,
 	&dev_attr_bufsize.attr,
 	&dev_attr_running.attr,
-	&dev_attr_slots_filled.attr,
-	&dev_attr_slots_acquired.attr,
-	&dev_attr_slots_released.attr,
 	&dev_attr_slots_dropped.attr,
-	&dev_attr_slots_discarded.attr,
-	&dev_attr_overruns.attr,
-	&dev_attr_bytes_filled.attr,
+	&zcdma_stat_attrs[0].attr.attr,
+	&zcdma_stat_attrs[1].attr.attr,
+	&zcdma_stat_attrs[2].attr.attr,
+	&zcdma_stat_attrs[3].attr.attr,
+	&zcdma_stat_attrs[4].attr.attr,
+	&zcdma_stat_attrs[5].attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(zcdma);

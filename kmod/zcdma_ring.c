@@ -7,7 +7,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #include "zcdma.h"
@@ -88,9 +87,10 @@ struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
 		struct sg_table *sgt = &ring->slots[s].sgt;
 
 		ret = sg_alloc_table_from_pages_segment(sgt,
-				ring->pages + s * pages_per_slot,
-				pages_per_slot, 0, bufsize,
-				dma_get_max_seg_size(dma_dev), GFP_KERNEL);
+							ring->pages + s * pages_per_slot,
+							pages_per_slot, 0, bufsize,
+							dma_get_max_seg_size(dma_dev),
+							GFP_KERNEL);
 		if (ret)
 			goto err_free;
 	}
@@ -133,7 +133,7 @@ static const struct vm_operations_struct zcdma_vm_ops = {
 static void zcdma_vm_flags(struct vm_area_struct *vma, unsigned long set,
 			   unsigned long clear)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef ZCDMA_HAVE_VM_FLAGS_SET	/* 6.3+: vm_flags is read-only */
 	vm_flags_mod(vma, set, clear);
 #else
 	vma->vm_flags = (vma->vm_flags | set) & ~clear;

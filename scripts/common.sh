@@ -16,6 +16,9 @@ as_root() {
 BUILD_PACKAGES=(gnuradio-dev gnuradio pybind11-dev python3-numpy python3-pyqt5 cmake g++ make
     pkg-config libboost-test-dev liburing-dev)
 TEST_PACKAGES=(clang-format python3-venv)
+# The kernel module and its QEMU guest (DESIGN §6).
+VM_PACKAGES=(linux-image-amd64 linux-headers-amd64 linux-source qemu-system-x86
+    busybox-static cpio sparse iproute2 kmod)
 
 install_packages() {
     local missing=()

@@ -11,6 +11,7 @@ import time
 import unittest
 
 import numpy
+
 from gnuradio import zcdma
 
 

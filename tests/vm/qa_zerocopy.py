@@ -20,6 +20,7 @@ import subprocess
 import unittest
 
 import numpy
+
 from gnuradio import zcdma
 
 SO_ZEROCOPY = 60

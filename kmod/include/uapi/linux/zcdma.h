@@ -22,6 +22,7 @@
 #ifndef _UAPI_LINUX_ZCDMA_H
 #define _UAPI_LINUX_ZCDMA_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -47,8 +48,8 @@ struct zcdma_info {
 	__u64 reserved[4];
 };
 
-#define ZCDMA_INFO_RUNNING	(1U << 0)
-#define ZCDMA_INFO_MAPPED	(1U << 1)
+#define ZCDMA_INFO_RUNNING	_BITUL(0)
+#define ZCDMA_INFO_MAPPED	_BITUL(1)
 
 /**
  * struct zcdma_config - ring geometry request (ZCDMA_IOC_CONFIG)
@@ -94,7 +95,7 @@ struct zcdma_acquire {
 };
 
 /* Slots were dropped right before this one (the ring was full). */
-#define ZCDMA_BUF_OVERRUN	(1U << 0)
+#define ZCDMA_BUF_OVERRUN	_BITUL(0)
 
 /**
  * struct zcdma_release - give a slot back to the DMA (ZCDMA_IOC_RELEASE)

@@ -43,6 +43,8 @@ BASE_MODULES = [
     "virtio_net",
     "dummy",
 ]
+# The host root, read-only, as the guest's view of everything (DESIGN §6).
+VIRTFS = "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 BAD_LOG = re.compile(r"WARNING:|BUG[: ]|Oops|general protection|Call Trace|UBSAN|KASAN")
 
 
@@ -106,11 +108,8 @@ def build_initramfs(work, kver, init_text):
         f.write(init_text)
     os.chmod(os.path.join(tree, "init"), 0o755)
     image = os.path.join(work, "initramfs.cpio.gz")
-    subprocess.run(
-        f"cd {shlex.quote(tree)} && find . | cpio -o -H newc --quiet | gzip -1 > {shlex.quote(image)}",
-        shell=True,
-        check=True,
-    )
+    pack = "find . | cpio -o -H newc --quiet | gzip -1"
+    subprocess.run(f"{pack} > {shlex.quote(image)}", shell=True, check=True, cwd=tree)
     return image
 
 
@@ -162,7 +161,7 @@ def main():
             "-kernel", f"/boot/vmlinuz-{kver}",
             "-initrd", image,
             "-append", f"console=ttyS0 panic=-1 quiet loglevel=4 {args.append}",
-            "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+            "-virtfs", VIRTFS,
         ]  # fmt: skip
         if args.tap:
             qemu += [

@@ -18,7 +18,7 @@ BUILD_PACKAGES=(gnuradio-dev gnuradio pybind11-dev python3-numpy python3-pyqt5 c
 TEST_PACKAGES=(clang-format python3-venv)
 # The kernel module and its QEMU guest (DESIGN §6).
 VM_PACKAGES=(linux-image-amd64 linux-headers-amd64 linux-source qemu-system-x86
-    busybox-static cpio sparse iproute2 kmod)
+    busybox-static cpio sparse iproute2 kmod ethtool)
 
 install_packages() {
     local missing=()

@@ -63,7 +63,11 @@ mount -t devtmpfs dev /dev
 for m in {modules}; do insmod /modules/$m.ko || echo "insmod $m failed"; done
 mkdir -p /host
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro hostroot /host || poweroff -f
+# Fresh tmpfs on /tmp and /run; the project tree stays visible even when
+# it lives under one of them (a CI clone in /tmp).
+mkdir -p /keep && mount -o bind /host{root} /keep
 for d in tmp run dev/shm; do mount -t tmpfs tmpfs /host/$d; done
+mkdir -p /host{root} 2>/dev/null; mount -o bind /keep /host{root}
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
@@ -141,6 +145,7 @@ def main():
         )
     env = " ".join(shlex.quote(e) for e in args.env)
     init = INIT.format(
+        root=ROOT,
         modules=" ".join(BASE_MODULES),
         insmod=insmod,
         env=env,

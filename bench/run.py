@@ -53,8 +53,8 @@ def run_one(kind, cmd, nbytes, bin_dir, env):
         for line in tx.stdout:  # GNU Radio may log to stdout first
             if line.strip() == "started":
                 break
-    out = rx.stdout.read().split()
-    rx.wait()
+    out = rx.stdout.readline().split()  # the summary line; no need to wait for EOF
+    rx.wait(120)
     if kind != "c":
         tx.send_signal(signal.SIGTERM)
         cpu = next(float(ln.split()[1]) for ln in tx.stdout if ln.startswith("cpu "))
@@ -139,9 +139,11 @@ Reading it:
   (SO_EE_CODE_ZEROCOPY_COPIED), so zero copy can only add overhead here;
   `zerocopy=auto` sees the COPIED completions and switches to plain send().
   True zero copy shows on virtio-net and dummy devices: see docs/kernel.md.
-- zcdma's sender CPU includes the `sim` producer thread writing the counter
-  pattern: it stands in for the DMA engine, which costs the CPU nothing on
-  real hardware. network.tcp_sink's includes null_source's memset.
+- zcdma's source is `sim:pattern=none`: the producer thread hands out slots
+  without writing them, as a DMA engine costs the CPU nothing
+  (ZCDMA_BENCH_PATTERN=counter to include a CPU-written pattern).
+  network.tcp_sink's CPU includes null_source's memset; the ceiling sends a
+  pre-filled buffer.
 - Not yet measured: gr-zeromq push_sink, the kernel device in the guest,
   latency at a fixed rate.
 """

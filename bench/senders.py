@@ -11,12 +11,16 @@ streaming.
     senders.py network|zcdma-on|zcdma-off|zcdma-auto PORT
 """
 
+import os
 import resource
 import signal
 import sys
 import threading
 
 from gnuradio import blocks, gr, network, zcdma
+
+# "none": the sim producer writes nothing, like a DMA engine (costs no CPU).
+PATTERN = os.environ.get("ZCDMA_BENCH_PATTERN", "none")
 
 
 def build(kind, port):
@@ -26,7 +30,7 @@ def build(kind, port):
         snk = network.tcp_sink(8, 1, "127.0.0.1", port, 1)  # client mode
     else:
         mode = kind.split("-", 1)[1]
-        src = zcdma.source("sim:pattern=counter,rate=0,nbufs=64,bufsize=256k", 8)
+        src = zcdma.source(f"sim:pattern={PATTERN},rate=0,nbufs=64,bufsize=256k", 8)
         snk = zcdma.tcp_sink(8, "127.0.0.1", port, zerocopy=mode, stats_interval=0)
     tb.connect(src, snk)
     return tb

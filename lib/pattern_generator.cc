@@ -44,6 +44,15 @@ public:
     std::string name() const override { return "zeros"; }
 };
 
+// Writes nothing: models a DMA engine, whose writes cost the CPU nothing
+// (benchmarks). The slot holds whatever the ring held before (zeros at first).
+class none_pattern : public pattern_generator
+{
+public:
+    void fill(uint8_t*, size_t, uint64_t) override {}
+    std::string name() const override { return "none"; }
+};
+
 enum class sample_format { fc32, sc16, f32 };
 
 size_t format_size(sample_format f)
@@ -207,7 +216,7 @@ std::unique_ptr<pattern_generator> pattern_generator::make(device_spec& spec,
                                                            uint64_t bufsize)
 {
     const std::string p = spec.get_choice(
-        "pattern", "counter", { "counter", "tone", "noise", "zeros", "file" });
+        "pattern", "counter", { "counter", "tone", "noise", "zeros", "file", "none" });
     if (p != "tone") {
         spec.forbid("freq", "applies only to pattern=tone");
     }
@@ -224,6 +233,8 @@ std::unique_ptr<pattern_generator> pattern_generator::make(device_spec& spec,
         return std::make_unique<counter_pattern>();
     if (p == "zeros")
         return std::make_unique<zeros_pattern>();
+    if (p == "none")
+        return std::make_unique<none_pattern>();
     if (p == "file") {
         if (!spec.has("file"))
             throw std::invalid_argument("zcdma: device '" + spec.text() +

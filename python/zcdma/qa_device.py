@@ -273,6 +273,12 @@ class qa_device(gr_unittest.TestCase):
             x = buf.array(numpy.complex64)
             self.assertAlmostEqual(float(numpy.mean(numpy.abs(x) ** 2)), 1.0, delta=0.1)
         dev.stop()
+        dev = zcdma.device("sim:pattern=none,bufsize=4096")  # writes nothing
+        dev.start()
+        with dev.acquire(timeout=5.0) as buf:
+            self.assertFalse(buf.array().any())  # fresh pages are zero
+        dev.stop()
+        self.assertEqual(dev.info.pattern, "none")
         dev = zcdma.device("sim:pattern=zeros,bufsize=4096")
         dev.start()
         with dev.acquire(timeout=5.0) as buf:

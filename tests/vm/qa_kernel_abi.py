@@ -214,6 +214,31 @@ class qa_kernel_abi(unittest.TestCase):
         # Still sane afterwards.
         self.assertEqual(info(self.fd)[0], 1)
 
+    def test_unbind_while_mapped(self):
+        config(self.fd, 4, PAGE)
+        m = mmap.mmap(self.fd, 4 * PAGE, mmap.MAP_SHARED, mmap.PROT_READ)
+        fcntl.ioctl(self.fd, IOC_START)
+        idx, seq, nbytes, _ = acquire(self.fd)
+        drv = "/sys/bus/platform/drivers/zcdma"
+        with open(f"{drv}/unbind", "w") as f:
+            f.write("zcdma.0")
+        try:
+            # The pages outlive the device: still mapped, still the data.
+            w = struct.unpack_from("<Q", m, idx * PAGE)[0]
+            self.assertEqual(w, seq * PAGE // 8)
+            self.err(errno.ENODEV, info, self.fd)
+            self.assertFalse(os.path.exists(DEV))
+        finally:
+            m.close()
+            os.close(self.fd)  # the last reference: the old device goes away
+            with open(f"{drv}/bind", "w") as f:
+                f.write("zcdma.0")
+        deadline = time.monotonic() + 5
+        while not os.path.exists(DEV) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.fd = os.open(DEV, os.O_RDWR)  # bound again: a working device
+        self.assertEqual(info(self.fd)[0], 1)
+
     def test_killed_with_sends_in_flight(self):
         os.close(self.fd)  # the child must own the device
         child = subprocess.Popen([sys.executable, __file__, "--sender"], stdout=subprocess.PIPE)

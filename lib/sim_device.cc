@@ -109,7 +109,6 @@ void sim_device::start()
         throw std::logic_error("zcdma: device '" + d_info.name + "' already started");
     d_quit = false;
     d_running = true;
-    d_stats.running = true;
     d_thread = std::thread(&sim_device::producer_loop, this);
 }
 
@@ -137,7 +136,6 @@ void sim_device::stop()
     d_fill_idx = d_deliver_idx;
     set_readable_locked(false);
     d_running = false;
-    d_stats.running = false;
 }
 
 bool sim_device::producer_may_fill_locked() const
@@ -302,7 +300,9 @@ void sim_device::release(uint32_t index, uint64_t seq)
 device_stats sim_device::stats() const
 {
     std::lock_guard<std::mutex> lk(d_mutex);
-    return d_stats;
+    device_stats s = d_stats;
+    s.running = d_running;
+    return s;
 }
 
 

@@ -80,26 +80,23 @@ class qa_examples(gr_unittest.TestCase):
             rx.kill()
             rx.wait()
 
-    def test_plain_python_example(self):
+    def run_example(self, script, *args):
         r = subprocess.run(
-            [sys.executable, os.path.join(EXAMPLES, "stream_counter.py"), "--gib", "0.25"],
+            [sys.executable, os.path.join(EXAMPLES, script), *args],
             capture_output=True,
             text=True,
             timeout=300,
         )
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("PASS: counter pattern intact", r.stdout)
-        self.assertIn("sent from the ring pages: True", r.stdout)
+        return r.stdout
+
+    def test_plain_python_example(self):
+        out = self.run_example("stream_counter.py", "--gib", "0.25")
+        self.assertIn("PASS: counter pattern intact", out)
+        self.assertIn("sent from the ring pages: True", out)
 
     def test_ring_api_example(self):
-        r = subprocess.run(
-            [sys.executable, os.path.join(EXAMPLES, "ring_counter_check.py"), "--gib", "0.25"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("PASS", r.stdout)
+        self.assertIn("PASS", self.run_example("ring_counter_check.py", "--gib", "0.25"))
 
 
 if __name__ == "__main__":

@@ -8,45 +8,15 @@
 ZCDMA_TEST_DEVICE=/dev/zcdma0 (the VM tests set it)."""
 
 import gc
-import os
 import select
 import tempfile
 import time
 import unittest
 
 import numpy
+from test_support import IS_SIM, check_overrun_stream, proc_counts, settled_counts, spec
 
 from gnuradio import gr_unittest, zcdma
-
-BASE = os.environ.get("ZCDMA_TEST_DEVICE", "sim")
-IS_SIM = BASE.startswith("sim")
-
-
-def spec(**keys):
-    """A device string for BASE with geometry/sim keys added."""
-    if not IS_SIM:
-        keys = {k: v for k, v in keys.items() if k in ("nbufs", "bufsize")}
-    opts = ",".join(f"{k}={v}" for k, v in keys.items())
-    if not opts:
-        return BASE
-    return BASE + ("," if ":" in BASE else ":") + opts
-
-
-def proc_counts():
-    with open("/proc/self/maps") as f:
-        maps = sum(1 for _ in f)
-    return len(os.listdir("/proc/self/fd")), maps, len(os.listdir("/proc/self/task"))
-
-
-def settled_counts(limit):
-    """proc_counts() once no count exceeds `limit` (threads of a finished
-    flowgraph take a moment to exit), or after 5 s whatever they are."""
-    deadline = time.monotonic() + 5
-    while True:
-        counts = proc_counts()
-        if all(c <= m for c, m in zip(counts, limit, strict=True)) or time.monotonic() > deadline:
-            return counts
-        time.sleep(0.01)
 
 
 class qa_device(gr_unittest.TestCase):
@@ -111,27 +81,9 @@ class qa_device(gr_unittest.TestCase):
 
     @unittest.skipUnless(IS_SIM, "the sim rate is a device-string key")
     def test_realtime_overrun(self):
-        bufsize = 4096
-        dev = zcdma.device(spec(nbufs=8, bufsize=bufsize, rate=100e6))
+        dev = zcdma.device(spec(nbufs=8, bufsize=4096, rate=100e6))
         dev.start()
-        prev = None
-        gaps = 0
-        for n in range(400):
-            with dev.acquire(timeout=5.0) as buf:
-                a = buf.array(numpy.uint64)
-                self.assertEqual(zcdma.check_counter(a, buf.seq * bufsize), 0)
-                if prev is not None:
-                    gap = buf.seq - prev[0] - 1
-                    # Overrun flag exactly on the first slot after a gap, and
-                    # the gap is exactly the drops counted in between.
-                    self.assertEqual(buf.overrun, gap > 0)
-                    self.assertEqual(gap, buf.dropped - prev[1])
-                    # Counter gap == dropped slots x words per slot.
-                    self.assertEqual(int(a[0]) - prev[2], (gap + 1) * bufsize // 8)
-                    gaps += gap > 0
-                prev = (buf.seq, buf.dropped, int(a[0]))
-                if n % 50 == 10:
-                    time.sleep(0.01)  # a slow consumer: the ring overflows
+        gaps = check_overrun_stream(self, dev, 400, 0.01)
         dev.stop()
         self.assertGreater(gaps, 0)
         self.assertGreater(dev.stats.slots_dropped, 0)

@@ -6,41 +6,14 @@
 #
 """zcdma.source with GNU Radio's own blocks downstream."""
 
-import os
 import time
 import unittest
 
 import numpy
 import pmt
+from test_support import IS_SIM, proc_counts, settled_counts, spec
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
-
-BASE = os.environ.get("ZCDMA_TEST_DEVICE", "sim")
-IS_SIM = BASE.startswith("sim")
-
-
-def spec(**keys):
-    if not IS_SIM:
-        keys = {k: v for k, v in keys.items() if k in ("nbufs", "bufsize")}
-    opts = ",".join(f"{k}={v}" for k, v in keys.items())
-    return BASE + ("," if ":" in BASE else ":") + opts if opts else BASE
-
-
-def proc_counts():
-    with open("/proc/self/maps") as f:
-        maps = sum(1 for _ in f)
-    return len(os.listdir("/proc/self/fd")), maps, len(os.listdir("/proc/self/task"))
-
-
-def settled_counts(limit):
-    """proc_counts() once no count exceeds `limit` (threads of a finished
-    flowgraph take a moment to exit), or after 5 s whatever they are."""
-    deadline = time.monotonic() + 5
-    while True:
-        counts = proc_counts()
-        if all(c <= m for c, m in zip(counts, limit, strict=True)) or time.monotonic() > deadline:
-            return counts
-        time.sleep(0.01)
 
 
 class counter_check(gr.sync_block):

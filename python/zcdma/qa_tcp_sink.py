@@ -7,7 +7,6 @@
 """zcdma.tcp_sink: integrity, interoperation with GNU Radio's own
 network.tcp_source, peer faults, counters."""
 
-import os
 import socket
 import subprocess
 import sys
@@ -16,19 +15,11 @@ import time
 
 import numpy
 import pmt
+from test_support import proc_counts, settled_counts, spec
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
 
-BASE = os.environ.get("ZCDMA_TEST_DEVICE", "sim")
-IS_SIM = BASE.startswith("sim")
 GIB = 1 << 30
-
-
-def spec(**keys):
-    if not IS_SIM:
-        keys = {k: v for k, v in keys.items() if k in ("nbufs", "bufsize")}
-    opts = ",".join(f"{k}={v}" for k, v in keys.items())
-    return BASE + ("," if ":" in BASE else ":") + opts if opts else BASE
 
 
 def wait_for(cond, timeout=30.0):
@@ -38,22 +29,6 @@ def wait_for(cond, timeout=30.0):
             return False
         time.sleep(0.01)
     return True
-
-
-def proc_counts():
-    with open("/proc/self/maps") as f:
-        maps = sum(1 for _ in f)
-    return len(os.listdir("/proc/self/fd")), maps, len(os.listdir("/proc/self/task"))
-
-
-def settled_counts(limit):
-    """proc_counts() once none exceeds `limit`, or after 5 s whatever they are."""
-    deadline = time.monotonic() + 5
-    while True:
-        counts = proc_counts()
-        if all(c <= m for c, m in zip(counts, limit, strict=True)) or time.monotonic() > deadline:
-            return counts
-        time.sleep(0.01)
 
 
 def refused_port():

@@ -32,7 +32,7 @@ struct zcdma_slot {
 	u32 index;
 	enum zcdma_slot_state state;
 	u64 seq;
-	u64 timestamp_ns;
+	u64 timestamp_ns;		/* queued: when queued; filled: DMA began */
 	u64 dropped;
 	bool overrun;
 };
@@ -86,6 +86,7 @@ struct zcdma_dev {
 	u32 held;
 	u64 next_seq;			/* DMA transfers completed + dropped */
 	u64 dropped_seen;		/* feedback.dropped at the last completion */
+	u64 last_done_ns;		/* CLOCK_REALTIME of the last completion */
 	struct zcdma_stats_counters stats;
 	struct zcdma_periph_config feedback;
 };

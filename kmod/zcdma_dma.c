@@ -5,6 +5,7 @@
  * queued and for the CPU before user space may see it.
  */
 #include <linux/dma-mapping.h>
+#include <linux/minmax.h>
 #include <linux/timekeeping.h>
 
 #include "zcdma.h"
@@ -52,7 +53,13 @@ static void zcdma_dma_complete(void *param, const struct dmaengine_result *res)
 	}
 	slot->dropped = dropped;
 	slot->overrun = gap != 0;
-	slot->timestamp_ns = ktime_get_real_ns();
+	/*
+	 * The engine works through the queue in order: this transfer began
+	 * when it was queued or when the one before it completed, whichever
+	 * came later. That is the time of the slot's first byte (uapi).
+	 */
+	slot->timestamp_ns = max(slot->timestamp_ns, zd->last_done_ns);
+	zd->last_done_ns = ktime_get_real_ns();
 	dma_sync_sgtable_for_cpu(ring->dma_dev, &slot->sgt, DMA_FROM_DEVICE);
 	slot->state = ZCDMA_SLOT_FILLED;
 	zd->filled++;
@@ -87,6 +94,7 @@ static bool zcdma_queue_free_slots(struct zcdma_dev *zd)
 		tx->callback_result = zcdma_dma_complete;
 		tx->callback_param = slot;
 		slot->state = ZCDMA_SLOT_QUEUED;
+		slot->timestamp_ns = ktime_get_real_ns();
 		cookie = dmaengine_submit(tx);
 		if (dma_submit_error(cookie)) {
 			slot->state = ZCDMA_SLOT_FREE;
@@ -132,6 +140,7 @@ int zcdma_dma_start(struct zcdma_dev *zd)
 	}
 	spin_lock_irqsave(&zd->slock, flags);
 	zd->dropped_seen = atomic64_read(&zd->feedback.dropped);
+	zd->last_done_ns = 0;
 	zd->running = true;
 	spin_unlock_irqrestore(&zd->slock, flags);
 	zcdma_dma_refill(zd);

@@ -167,7 +167,9 @@ void sim_device::producer_loop()
                              static_cast<double>(d_info.rate ? d_info.rate : 1)));
     const auto t0 = clock::now();
     const uint64_t t0_real = realtime_ns();
-    auto next = t0;
+    // Like a radio: a slot is ready one period after its first byte was
+    // sampled, and its timestamp is that first byte's time.
+    auto next = t0 + period;
 
     std::unique_lock<std::mutex> lk(d_mutex);
     const uint64_t seq0 = d_next_seq;

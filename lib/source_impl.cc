@@ -37,18 +37,19 @@ device::sptr open_checked(const std::string& spec, size_t itemsize)
 }
 } // namespace
 
-source::sptr source::make(const std::string& device, size_t itemsize)
+source::sptr source::make(const std::string& device, size_t itemsize, bool slot_tags)
 {
-    return gnuradio::make_block_sptr<source_impl>(device, itemsize);
+    return gnuradio::make_block_sptr<source_impl>(device, itemsize, slot_tags);
 }
 
-source_impl::source_impl(const std::string& device, size_t itemsize)
+source_impl::source_impl(const std::string& device, size_t itemsize, bool slot_tags)
     : gr::sync_block("zcdma_source",
                      gr::io_signature::make(0, 0, 0),
                      gr::io_signature::make(1, 1, itemsize, ring_buffer::type)),
       d_dev(open_checked(device, itemsize)),
       d_itemsize(itemsize),
       d_slot_items(d_dev->info().bufsize / itemsize),
+      d_slot_tags(slot_tags),
       d_rx_time_key(pmt::intern("rx_time")),
       d_overrun_key(pmt::intern("zcdma_overrun"))
 {
@@ -107,7 +108,7 @@ void source_impl::tag_slot(const slot_info& s, uint64_t item)
     d_last_dropped = s.dropped;
     if (gap)
         add_item_tag(0, item, d_overrun_key, pmt::from_uint64(gap), alias_pmt());
-    if (d_first_after_start || s.overrun || gap) {
+    if (d_slot_tags || d_first_after_start || s.overrun || gap) {
         add_item_tag(
             0,
             item,

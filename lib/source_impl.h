@@ -18,7 +18,7 @@ namespace zcdma {
 class source_impl : public source
 {
 public:
-    source_impl(const std::string& device, size_t itemsize);
+    source_impl(const std::string& device, size_t itemsize, bool slot_tags);
     ~source_impl() override;
 
     bool start() override;
@@ -47,6 +47,7 @@ private:
     device::sptr d_dev;
     const size_t d_itemsize;
     const uint64_t d_slot_items;
+    const bool d_slot_tags;
     std::deque<held_slot> d_held;
     bool d_first_after_start = true;
     uint64_t d_last_dropped = 0;

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <system_error>
+#include <time.h>
 #include <boost/thread/thread.hpp>
 #include <cerrno>
 #include <stdexcept>
@@ -78,7 +79,8 @@ tcp_sink_impl::tcp_sink_impl(size_t itemsize,
       d_max_inflight(max_inflight),
       d_send_size(send_size),
       d_stats_interval(stats_interval),
-      d_stats_port(pmt::intern("stats"))
+      d_stats_port(pmt::intern("stats")),
+      d_rx_time_key(pmt::intern("rx_time"))
 {
     if (itemsize == 0)
         throw std::invalid_argument("zcdma.tcp_sink: itemsize must be > 0");
@@ -119,6 +121,8 @@ tcp_sink_impl::~tcp_sink_impl() = default;
 bool tcp_sink_impl::start()
 {
     d_pending = d_done = 0;
+    d_stamps.clear();
+    d_stamps_seen_to = nitems_read(0);
     d_ever_connected = false;
     d_backoff = std::chrono::milliseconds(100);
     d_next_connect = std::chrono::steady_clock::now();
@@ -220,12 +224,58 @@ void tcp_sink_impl::drop_peer(const char* why)
         lost = d_tracker.abandon();
     }
     // Bytes in flight are gone with the peer: consume them, count them.
+    measure_latency(true); // before: these were delivered
     d_done += lost;
     d_bytes_lost += lost;
+    measure_latency(false); // these were not
     d_disconnects++;
     d_connected = false;
     abort_close(d_sock);
     d_logger->warn("peer {} gone ({}); {} bytes in flight lost", d_addr.text, why, lost);
+}
+
+// Remember the rx_time tags of input not looked at before. Only the UHD
+// format counts: (uint64 seconds, double fraction) of CLOCK_REALTIME.
+void tcp_sink_impl::collect_timestamps(int ninput_items)
+{
+    const uint64_t end = nitems_read(0) + static_cast<uint64_t>(ninput_items);
+    if (end <= d_stamps_seen_to)
+        return;
+    std::vector<gr::tag_t> tags;
+    get_tags_in_range(
+        tags, 0, std::max(d_stamps_seen_to, nitems_read(0)), end, d_rx_time_key);
+    d_stamps_seen_to = end;
+    for (const auto& t : tags) {
+        if (!pmt::is_tuple(t.value) || pmt::length(t.value) != 2)
+            continue;
+        const pmt::pmt_t secs = pmt::tuple_ref(t.value, 0);
+        const pmt::pmt_t frac = pmt::tuple_ref(t.value, 1);
+        if (!pmt::is_uint64(secs) || !pmt::is_real(frac))
+            continue;
+        const uint64_t ns = pmt::to_uint64(secs) * 1000000000ull +
+                            static_cast<uint64_t>(pmt::to_double(frac) * 1e9 + 0.5);
+        d_stamps.emplace_back(t.offset * d_itemsize, ns);
+    }
+}
+
+// Every stamped byte the kernel let go of: its age now is one latency sample
+// (record) or, for bytes lost with a peer, none.
+void tcp_sink_impl::measure_latency(bool record)
+{
+    const uint64_t completed = nitems_read(0) * d_itemsize + d_done;
+    if (d_stamps.empty() || d_stamps.front().first >= completed)
+        return;
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    const uint64_t now_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull +
+                            static_cast<uint64_t>(now.tv_nsec);
+    std::lock_guard<std::mutex> lk(d_stats_mutex);
+    while (!d_stamps.empty() && d_stamps.front().first < completed) {
+        if (record) // a stamp from the future (another clock) counts as 0
+            d_latency.add(
+                now_ns > d_stamps.front().second ? now_ns - d_stamps.front().second : 0);
+        d_stamps.pop_front();
+    }
 }
 
 void tcp_sink_impl::reap_completions()
@@ -340,6 +390,7 @@ int tcp_sink_impl::work(int noutput_items,
     if (lo + avail > d_addr_hi)
         d_addr_hi = lo + avail;
 
+    collect_timestamps(noutput_items);
     for (;;) {
         maybe_post_stats();
         if (!ensure_peer(poll_slice_ms)) {
@@ -353,6 +404,7 @@ int tcp_sink_impl::work(int noutput_items,
             if (d_done < d_itemsize && d_sock)
                 wait_for_socket(r == send_result::blocked_out, poll_slice_ms);
         }
+        measure_latency(true);
         if (d_done >= d_itemsize) {
             const size_t items = d_done / d_itemsize;
             d_done -= items * d_itemsize;
@@ -406,6 +458,10 @@ std::map<std::string, uint64_t> tcp_sink_impl::stats() const
         s["plain_bytes"] = d_tracker.plain_bytes();
         s["inflight_bytes"] = d_tracker.inflight_bytes();
         s["unknown_completions"] = d_tracker.unknown_ids();
+        s["latency_count"] = d_latency.count();
+        s["latency_p50_us"] = d_latency.percentile_ns(50) / 1000;
+        s["latency_p99_us"] = d_latency.percentile_ns(99) / 1000;
+        s["latency_max_us"] = d_latency.max_ns() / 1000;
     }
     s["bytes_sent"] = d_bytes_sent;
     s["sends"] = d_sends;

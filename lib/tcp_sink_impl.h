@@ -9,10 +9,12 @@
 #define INCLUDED_ZCDMA_TCP_SINK_IMPL_H
 
 #include "completion_tracker.h"
+#include "latency_histogram.h"
 #include "tcp_link.h"
 #include <gnuradio/zcdma/tcp_sink.h>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <mutex>
 
 namespace gr {
@@ -59,6 +61,8 @@ private:
     send_result send_more(const uint8_t* in, size_t avail);
     void wait_for_socket(bool want_out, int timeout_ms);
     void maybe_post_stats(bool force = false);
+    void collect_timestamps(int ninput_items);
+    void measure_latency(bool record);
 
     const size_t d_itemsize;
     const std::string d_host;
@@ -86,6 +90,12 @@ private:
     completion_tracker d_tracker;
     size_t d_pending = 0; // input bytes handed to the kernel, not yet consumed
     size_t d_done = 0;    // of those, bytes the kernel let go of
+
+    // rx_time tags waiting for their byte to complete: (stream byte, ns).
+    const pmt::pmt_t d_rx_time_key;
+    std::deque<std::pair<uint64_t, uint64_t>> d_stamps;
+    uint64_t d_stamps_seen_to = 0; // items whose tags are collected
+    latency_histogram d_latency;   // guarded by d_stats_mutex
 
     std::atomic<uint64_t> d_bytes_sent{ 0 };
     std::atomic<uint64_t> d_sends{ 0 };

@@ -136,6 +136,30 @@ class qa_source(gr_unittest.TestCase):
         # The counter jumped by exactly the tagged number of slots each time.
         self.assertEqual(chk.mismatches, 0)
 
+    def test_slot_tags(self):
+        # slot_tags=True: rx_time on every slot's first item, in time order.
+        slot_items = 4096 // 8
+
+        def rx_times(slot_tags):
+            tb = gr.top_block()
+            src = zcdma.source(spec(rate=0, nbufs=8, bufsize=4096), 8, slot_tags=slot_tags)
+            sink = blocks.vector_sink_c()
+            tb.connect(src, blocks.head(8, 64 * slot_items), sink)
+            tb.run()
+            return [t for t in sink.tags() if pmt.symbol_to_string(t.key) == "rx_time"]
+
+        before = time.time()
+        tags = rx_times(True)
+        self.assertEqual([t.offset for t in tags], [n * slot_items for n in range(64)])
+        stamps = [
+            pmt.to_uint64(pmt.tuple_ref(t.value, 0)) + pmt.to_double(pmt.tuple_ref(t.value, 1))
+            for t in tags
+        ]
+        self.assertEqual(stamps, sorted(stamps))
+        self.assertTrue(before - 5 < stamps[0] and stamps[-1] < time.time() + 1, stamps[:3])
+        # The default stays UHD-like: rx_time only at the start.
+        self.assertEqual([t.offset for t in rx_times(False)], [0])
+
     def test_bad_parameters(self):
         with self.assertRaisesRegex(ValueError, "not a multiple of itemsize 3"):
             zcdma.source(spec(bufsize=4096), 3)

@@ -15,7 +15,7 @@ import time
 
 import numpy
 import pmt
-from test_support import proc_counts, settled_counts, spec
+from test_support import IS_SIM, proc_counts, settled_counts, spec
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
 
@@ -87,6 +87,30 @@ class qa_tcp_sink(gr_unittest.TestCase):
         self.assertGreaterEqual(s["auto_fallbacks"], 1)
         self.assertGreater(s["copied_bytes"], 0)
         self.assertGreater(s["plain_bytes"], 0)
+
+    def test_latency_from_slot_timestamps(self):
+        # rx_time on every slot: the sink ages each slot when the kernel lets go.
+        bufsize, rate = 262144, 100e6
+        rx = zcdma.CounterReceiver(stop_after=64 << 20).start()
+        dev = spec(pattern="counter", rate=rate, nbufs=32, bufsize=bufsize)
+        src = zcdma.source(dev, 8, slot_tags=True)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy="off")
+        self.tb.connect(src, snk)
+        self.tb.start()
+        finished = rx.wait(60)
+        self.tb.stop()
+        self.tb.wait()
+        rx.close()
+        self.assertTrue(finished)
+        self.assertEqual(rx.mismatches, 0)
+        s = snk.stats()
+        slots = (64 << 20) // bufsize
+        self.assertGreaterEqual(s["latency_count"], slots - 2)
+        self.assertLessEqual(s["latency_count"], src.slots_out())
+        self.assertTrue(0 < s["latency_p50_us"] <= s["latency_p99_us"] <= s["latency_max_us"], s)
+        self.assertLess(s["latency_max_us"], 30e6)
+        if IS_SIM:  # stamped at the first byte: a slot is a period old when it is ready
+            self.assertGreaterEqual(s["latency_p50_us"], bufsize / rate * 1e6)
 
     def test_default_buffers_work_too(self):
         # GNU Radio's own (page-backed) buffers feed the sink just as well.

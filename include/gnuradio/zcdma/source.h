@@ -27,8 +27,10 @@ namespace zcdma {
  * items untouched (output_multiple = one slot).
  *
  * Tags: \c rx_time (UHD format: (uint64 secs, double frac)) on the first item
- * after start() and after every overrun; \c zcdma_overrun (uint64: slots
- * dropped) on the first item after a gap.
+ * after start() and after every overrun, or on every slot's first item with
+ * \p slot_tags; \c zcdma_overrun (uint64: slots dropped) on the first item
+ * after a gap. zcdma devices stamp slots with the host's CLOCK_REALTIME, so
+ * a downstream zcdma.tcp_sink can tell how old a slot is when it leaves.
  *
  * The output may feed any number of blocks with the default buffer type. The
  * ring bytes must be a whole number of items.
@@ -42,8 +44,10 @@ public:
      * \param device device string: "sim[:key=value,...]" or "/dev/zcdma0"
      * \param itemsize bytes per output item (8 for gr_complex); the slot size
      *        must be a multiple of it
+     * \param slot_tags put \c rx_time on every slot, not only at start and
+     *        after overruns (one tag per slot; for latency measurement)
      */
-    static sptr make(const std::string& device, size_t itemsize);
+    static sptr make(const std::string& device, size_t itemsize, bool slot_tags = false);
 
     //! The ring this block streams.
     virtual device::sptr get_device() const = 0;

@@ -29,6 +29,7 @@ void bind_source(py::module& m)
         .def(py::init(&source::make),
              py::arg("device"),
              py::arg("itemsize"),
+             py::arg("slot_tags") = false,
              D(source, make))
         .def("get_device", &source::get_device)
         .def("slots_out", &source::slots_out)

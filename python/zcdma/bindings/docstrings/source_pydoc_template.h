@@ -16,7 +16,9 @@ static const char* __doc_gr_zcdma_source =
 buffer IS the device ring. Tags rx_time (first item, after overruns) and
 zcdma_overrun (slots dropped).)doc";
 
-static const char* __doc_gr_zcdma_source_make = R"doc(source(device, itemsize)
+static const char* __doc_gr_zcdma_source_make =
+    R"doc(source(device, itemsize, slot_tags=False)
 
 device: "sim[:key=value,...]" or "/dev/zcdma0"; itemsize: bytes per item, the
-slot size must be a multiple of it.)doc";
+slot size must be a multiple of it; slot_tags: rx_time on every slot, not only
+at start and after overruns.)doc";

@@ -2,9 +2,9 @@
 /*
  * discard_receiver: accept one TCP connection, read until the peer closes or
  * LIMIT bytes arrived, optionally check the counter pattern (DESIGN §5), and
- * print one summary line. Prints "port N" first (bind to port 0).
+ * print one summary line. Prints "port N" first (default: 127.0.0.1, port 0).
  *
- *   discard_receiver [--check] LIMIT
+ *   discard_receiver [--check] LIMIT [ADDR [PORT]]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -20,14 +20,21 @@
 int main(int argc, char** argv)
 {
     int check = argc > 1 && strcmp(argv[1], "--check") == 0;
-    if (argc != 2 + check) {
-        fprintf(stderr, "usage: discard_receiver [--check] LIMIT\n");
+    if (argc < 2 + check || argc > 4 + check) {
+        fprintf(stderr, "usage: discard_receiver [--check] LIMIT [ADDR [PORT]]\n");
         return 2;
     }
     unsigned long long limit = strtoull(argv[1 + check], NULL, 0);
+    const char* addr = argc > 2 + check ? argv[2 + check] : "127.0.0.1";
     int srv = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET,
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int one = 1;
+    setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    a.sin_port = htons(argc > 3 + check ? atoi(argv[3 + check]) : 0);
+    if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
+        fprintf(stderr, "discard_receiver: bad IPv4 address '%s'\n", addr);
+        return 2;
+    }
     socklen_t len = sizeof a;
     if (bind(srv, (struct sockaddr*)&a, sizeof a) || listen(srv, 1) ||
         getsockname(srv, (struct sockaddr*)&a, &len)) {
@@ -45,11 +52,12 @@ int main(int argc, char** argv)
     unsigned long long total = 0, bad = 0, word = 0;
     size_t carry = 0;
     struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     while (total < limit) {
         ssize_t n = recv(c, buf + carry, sizeof buf - carry, 0);
         if (n <= 0)
             break;
+        if (total == 0) /* from the first byte: connecting is not streaming */
+            clock_gettime(CLOCK_MONOTONIC, &t0);
         total += (unsigned long long)n;
         if (check) {
             size_t have = carry + (size_t)n, whole = have & ~(size_t)7;
@@ -63,8 +71,11 @@ int main(int argc, char** argv)
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (total == 0)
+        t0 = t1;
     double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("bytes %llu seconds %.6f mismatches %llu\n", total, s, bad);
+    fflush(stdout);
     close(c);
     return 0;
 }

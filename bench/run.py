@@ -8,145 +8,346 @@
 
     scripts/bench            (builds, then runs this and writes docs/benchmarks.md)
 
-Every contender sends to the same C discard receiver (bench/discard_receiver.c)
-the same number of bytes; each round runs all contenders once, in rotating
-order. Reported: GB/s as seen by the receiver and sender CPU seconds per GB
-(user + sys of the sending process while streaming), median and min-max.
+Two parts, each in rounds that run every contender once, in rotating order:
+
+throughput  every sender streams the same number of bytes as fast as it can
+            into the same C receiver; GB/s as the receiver saw it and sender
+            CPU seconds per GB (user + sys of the sending process).
+fixed rate  the GNU Radio senders are fed by the same real-time sim ring at
+            --rate bytes/s for --rate-seconds; sender CPU % (of one core),
+            slots the ring dropped, and for zcdma.tcp_sink the age of each
+            slot's first sample when the kernel let go of it (p50/p99).
+
+Medians and min-max over the rounds. --markdown writes docs/benchmarks.md and,
+next to it, images/benchmarks.png.
 """
 
 import argparse
+import json
 import os
 import platform
 import signal
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+PY = "/usr/bin/python3"
+SENDERS = os.path.join(HERE, "senders.py")
+NETWORK = "GNU Radio network.tcp_sink"
+
+# name: (kind, sender argv before PORT, receiver). kind "c": argv PORT BYTES;
+# "gr": senders.py argv PORT [RATE]. receiver "tcp" or "zmq".
+THROUGHPUT = {
+    "send() 1 MiB (ceiling)": ("c", ["plain_sender"], "tcp"),
+    "send() 1 MiB MSG_ZEROCOPY": ("c", ["plain_sender", "--zerocopy"], "tcp"),
+    "io_uring SEND_ZC 1 MiB (fixed buffer)": ("c", ["plain_sender", "--uring-zc"], "tcp"),
+    NETWORK: ("gr", ["network"], "tcp"),
+    "network.tcp_sink fed by the zcdma ring": ("gr", ["network-ring"], "tcp"),
+    "GNU Radio zeromq.push_sink": ("gr", ["zeromq"], "zmq"),
+    "zcdma.tcp_sink zerocopy=on": ("gr", ["zcdma-on"], "tcp"),
+    "zcdma.tcp_sink zerocopy=off": ("gr", ["zcdma-off"], "tcp"),
+    "zcdma.tcp_sink zerocopy=auto": ("gr", ["zcdma-auto"], "tcp"),
+}
+# At a fixed rate every sink reads the same ring: network-ring is network there.
+FIXED_RATE = {n: c for n, c in THROUGHPUT.items() if c[0] == "gr" and c[1] != ["network-ring"]}
 
 
-def contenders(bin_dir):
-    py = "/usr/bin/python3"
-    senders = os.path.join(HERE, "senders.py")
+class BenchError(RuntimeError):
+    pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_one(name, contender, nbytes, bin_dir, env, rate=0.0, timeout=300):
+    """One sender into one fresh receiver. Returns a dict of figures."""
+    kind, argv, receiver = contender
+    errors = tempfile.TemporaryFile("w+")  # the sender's stderr, shown if it fails
+    result = tempfile.NamedTemporaryFile("r", suffix=".json")  # senders.py's figures
+    if receiver == "zmq":
+        port = free_port()  # push_sink binds it; the PULL receiver connects
+        rx = subprocess.Popen(
+            [f"{bin_dir}/zmq_pull_receiver", str(port), str(nbytes)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    else:
+        rx = subprocess.Popen(
+            [f"{bin_dir}/discard_receiver", str(nbytes)], stdout=subprocess.PIPE, text=True
+        )
+        port = int(rx.stdout.readline().split()[1])
+    if kind == "c":
+        tx = subprocess.Popen(
+            [f"{bin_dir}/{argv[0]}", *argv[1:], str(port), str(nbytes)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    else:
+        extra = [f"{rate:g}"] if rate else []
+        tx = subprocess.Popen(
+            [PY, SENDERS, *argv, result.name, str(port), *extra],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            env=env,
+        )
+    # A stuck contender must not hang the run: kill both after `timeout`.
+    timer = threading.Timer(timeout, lambda: (rx.kill(), tx.kill()))
+    timer.start()
+    try:
+        if kind != "c":
+            for line in tx.stdout:  # GNU Radio may log to stdout first
+                if line.strip() == "started":
+                    break
+        summary = rx.stdout.readline().split()  # no need to wait for EOF
+        rx.wait()
+        if kind == "c":  # it prints the CPU time of its sending loop
+            fields = tx.stdout.read().split()
+            ok = tx.wait() == 0 and fields[:1] == ["cpu"]
+            cpu, wall, stats = (float(fields[1]) if ok else 0), None, {}
+        else:
+            tx.send_signal(signal.SIGTERM)
+            tx.stdout.read()
+            ok = tx.wait() == 0
+            figures = json.load(result) if ok else {"cpu": 0, "wall": 0, "stats": {}}
+            cpu, wall, stats = figures["cpu"], figures["wall"], figures["stats"]
+    finally:
+        timer.cancel()
+    if not ok or len(summary) < 4 or int(summary[1]) < nbytes:
+        errors.seek(0)
+        raise BenchError(
+            f"{name}: sender or receiver failed (receiver said {summary}, sender exit "
+            f"{tx.returncode}, stderr:\n{errors.read()[-2000:]})"
+        )
+    got, seconds = int(summary[1]), float(summary[3])
     return {
-        "send() 1 MiB (ceiling)": ("c", [f"{bin_dir}/plain_sender"]),
-        "send() 1 MiB MSG_ZEROCOPY": ("c", [f"{bin_dir}/plain_sender", "--zerocopy"]),
-        "GNU Radio network.tcp_sink": ("gr", [py, senders, "network"]),
-        "zcdma.tcp_sink zerocopy=on": ("gr", [py, senders, "zcdma-on"]),
-        "zcdma.tcp_sink zerocopy=off": ("gr", [py, senders, "zcdma-off"]),
-        "zcdma.tcp_sink zerocopy=auto": ("gr", [py, senders, "zcdma-auto"]),
+        "gbs": got / seconds / 1e9,
+        "cpu_per_gb": cpu / (got / 1e9),
+        "cpu_pct": 100 * cpu / wall if wall else None,
+        "dropped": stats.get("slots_dropped"),
+        "p50_ms": stats["latency_p50_us"] / 1e3 if stats.get("latency_count") else None,
+        "p99_ms": stats["latency_p99_us"] / 1e3 if stats.get("latency_count") else None,
     }
 
 
-def run_one(kind, cmd, nbytes, bin_dir, env):
-    rx = subprocess.Popen(
-        [f"{bin_dir}/discard_receiver", str(nbytes)], stdout=subprocess.PIPE, text=True
-    )
-    port = rx.stdout.readline().split()[1]
-    if kind == "c":
-        tx = subprocess.Popen(cmd + [port, str(nbytes)])
-        _, status, ru = os.wait4(tx.pid, 0)
-        cpu = ru.ru_utime + ru.ru_stime
-    else:
-        tx = subprocess.Popen(cmd + [port], stdout=subprocess.PIPE, text=True, env=env)
-        for line in tx.stdout:  # GNU Radio may log to stdout first
-            if line.strip() == "started":
-                break
-    out = rx.stdout.readline().split()  # the summary line; no need to wait for EOF
-    rx.wait(120)
-    if kind != "c":
-        tx.send_signal(signal.SIGTERM)
-        cpu = next(float(ln.split()[1]) for ln in tx.stdout if ln.startswith("cpu "))
-        tx.wait(60)
-    got, seconds = int(out[1]), float(out[3])
-    return got / seconds / 1e9, cpu / (got / 1e9)
+def rounds(contenders, n_rounds, run):
+    names = list(contenders)
+    results = {n: [] for n in names}
+    for r in range(n_rounds):
+        for n in names[r % len(names) :] + names[: r % len(names)]:
+            results[n].append(run(n, contenders[n]))
+            print(f"round {r + 1} {n}: {results[n][-1]}", file=sys.stderr)
+    return results
+
+
+def med(values, fmt="{:.2f}", spread=True):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "n/a"
+    m = fmt.format(statistics.median(values))
+    if spread and len(values) > 1:
+        m += f" ({fmt.format(min(values))}–{fmt.format(max(values))})"
+    return m
+
+
+def median_of(results, name, key):
+    return statistics.median(x[key] for x in results[name])
+
+
+def throughput_table(res):
+    ceiling = median_of(res, "send() 1 MiB (ceiling)", "gbs")
+    gr_net = median_of(res, NETWORK, "gbs")
+    rows = [
+        "| sender | GB/s median (min–max) | sender CPU s/GB | × ceiling | × network.tcp_sink |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for n, r in res.items():
+        g = median_of(res, n, "gbs")
+        rows.append(
+            f"| {n} | {med([x['gbs'] for x in r])} | {med([x['cpu_per_gb'] for x in r])} "
+            f"| {g / ceiling:.2f} | {g / gr_net:.2f} |"
+        )
+    return "\n".join(rows)
+
+
+def fixed_rate_table(res):
+    rows = [
+        "| sender | CPU % of one core | slots dropped | latency p50 ms | latency p99 ms |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for n, r in res.items():
+        rows.append(
+            f"| {n} | {med([x['cpu_pct'] for x in r], '{:.0f}')} "
+            f"| {med([x['dropped'] for x in r], '{:.0f}', spread=False)} "
+            f"| {med([x['p50_ms'] for x in r])} | {med([x['p99_ms'] for x in r])} |"
+        )
+    return "\n".join(rows)
+
+
+def chart(tp, fr, rate, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def bars(ax, res, key, title, xlabel):
+        names = list(res)[::-1]
+        vals = [statistics.median(x[key] for x in res[n]) for n in names]
+        lo = [v - min(x[key] for x in res[n]) for v, n in zip(vals, names, strict=True)]
+        hi = [max(x[key] for x in res[n]) - v for v, n in zip(vals, names, strict=True)]
+        colors = ["tab:orange" if n.startswith("zcdma") else "tab:gray" for n in names]
+        ax.barh(names, vals, xerr=[lo, hi], color=colors, capsize=3)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+
+    fig, (a, b) = plt.subplots(2, 1, figsize=(9, 7.5), height_ratios=[len(tp), len(fr)])
+    bars(a, tp, "gbs", "Throughput into one receiver, loopback (median, min–max)", "GB/s")
+    bars(b, fr, "cpu_pct", f"Sender CPU at a fixed {rate / 1e6:g} MB/s", "% of one core")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    from gnuradio import gr
+
+    return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}, GNU Radio {gr.version()}"
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--bin", default=os.path.join(ROOT, "build/bench"))
-    p.add_argument("--gib", type=float, default=2.0)
+    p.add_argument("--gib", type=float, default=2.0, help="GiB per throughput run")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--markdown", help="write the table here")
+    p.add_argument("--rate", type=float, default=400e6, help="bytes/s of the fixed-rate part")
+    p.add_argument("--rate-seconds", type=float, default=5.0, help="seconds per fixed-rate run")
+    p.add_argument("--markdown", help="write the tables here, the chart in images/ next to it")
     args = p.parse_args()
-    nbytes = int(args.gib * (1 << 30))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.join(ROOT, "build/test_modules")
-    env["GR_CONF_LOG_LEVEL"] = "error"
-    cont = contenders(args.bin)
-    names = list(cont)
-    results = {n: [] for n in names}
-    for r in range(args.rounds):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for n in order:
-            results[n].append(run_one(*cont[n], nbytes, args.bin, env))
-            print(f"round {r + 1} {n}: {results[n][-1][0]:.2f} GB/s", file=sys.stderr)
+    env["GR_CONF_LOG_LOG_LEVEL"] = "error"  # [LOG] log_level
 
-    ceiling = statistics.median(x[0] for x in results[names[0]])
-    gr_net = statistics.median(x[0] for x in results["GNU Radio network.tcp_sink"])
-    rows = []
-    for n in names:
-        gbs = [x[0] for x in results[n]]
-        cpu = [x[1] for x in results[n]]
-        med = statistics.median(gbs)
-        rows.append(
-            f"| {n} | {med:.2f} ({min(gbs):.2f}–{max(gbs):.2f}) | "
-            f"{statistics.median(cpu):.2f} ({min(cpu):.2f}–{max(cpu):.2f}) | "
-            f"{med / ceiling:.2f} | {med / gr_net:.2f} |"
-        )
-    table = "\n".join(
-        [
-            "| sender | GB/s median (min–max) | sender CPU s/GB median (min–max) "
-            "| × ceiling | × network.tcp_sink |",
-            "| --- | --- | --- | --- | --- |",
-            *rows,
-        ]
+    nbytes = int(args.gib * (1 << 30))
+    tp = rounds(THROUGHPUT, args.rounds, lambda n, c: run_one(n, c, nbytes, args.bin, env))
+    rate_bytes = int(args.rate * args.rate_seconds)
+    fr = rounds(
+        FIXED_RATE,
+        args.rounds,
+        lambda n, c: run_one(n, c, rate_bytes, args.bin, env, rate=args.rate),
     )
-    best = max(
-        (n for n in names if n.startswith("zcdma")),
-        key=lambda n: statistics.median(x[0] for x in results[n]),
-    )
-    zc_best = statistics.median(x[0] for x in results[best])
+
+    ceiling = median_of(tp, "send() 1 MiB (ceiling)", "gbs")
+    gr_net = median_of(tp, NETWORK, "gbs")
+    best = max((n for n in tp if n.startswith("zcdma")), key=lambda n: median_of(tp, n, "gbs"))
+    zc = median_of(tp, best, "gbs")
+    ring_net = median_of(tp, "network.tcp_sink fed by the zcdma ring", "gbs")
     summary = (
-        f"summary: {best} {zc_best:.2f} GB/s = {zc_best / ceiling:.2f} x send() ceiling, "
-        f"{zc_best / gr_net:.2f} x network.tcp_sink ({args.rounds} rounds x "
-        f"{args.gib:g} GiB, loopback)"
+        f"{best}: {zc:.2f} GB/s = {zc / ceiling:.2f} × the send() ceiling, "
+        f"{zc / gr_net:.2f} × GNU Radio's null_source → network.tcp_sink, "
+        f"{zc / ring_net:.2f} × network.tcp_sink on the same ring "
+        f"({args.rounds} rounds × {args.gib:g} GiB, loopback)"
     )
-    print(table)
-    print(summary)
+    t1, t2 = throughput_table(tp), fixed_rate_table(fr)
+    print(t1, t2, "summary: " + summary, sep="\n\n")
     if args.markdown:
-        machine = f"{platform.node()}: {os.cpu_count()} cores, Linux {platform.release()}"
+        img_dir = os.path.join(os.path.dirname(os.path.abspath(args.markdown)), "images")
+        os.makedirs(img_dir, exist_ok=True)
+        chart(tp, fr, args.rate, os.path.join(img_dir, "benchmarks.png"))
+        command = (
+            f"GIB={args.gib:g} ROUNDS={args.rounds} RATE={args.rate:g} "
+            f"RATE_SECONDS={args.rate_seconds:g} scripts/bench"
+        )
         with open(args.markdown, "w") as f:
-            f.write(MARKDOWN.format(table=table, summary=summary, machine=machine,
-                                    rounds=args.rounds, gib=args.gib))  # fmt: skip
+            f.write(
+                MARKDOWN.format(
+                    machine=machine(),
+                    command=command,
+                    rounds=args.rounds,
+                    gib=args.gib,
+                    rate=args.rate / 1e6,
+                    slot_ms=262144 / args.rate * 1e3,
+                    seconds=args.rate_seconds,
+                    throughput=t1,
+                    fixed_rate=t2,
+                    summary=summary,
+                )
+            )
 
 
 MARKDOWN = """# Benchmarks
 
-Generated by `scripts/bench` (bench/run.py); do not edit by hand.
+Generated by `{command}` (bench/run.py); do not edit by hand. The reading
+notes below the tables are part of the generator too. Numbers from a shared
+2-core machine are noisy: compare ratios within one run, not across runs.
 
-Machine: {machine}. Loopback TCP, {rounds} rounds of {gib:g} GiB per sender,
-contenders in rotating order, all into the same C discard receiver.
+Machine: {machine}. Loopback TCP. Every contender ran once per round, in
+rotating order, {rounds} rounds; median (min–max).
 
-{table}
+![benchmarks](images/benchmarks.png)
 
-{summary}
+## Throughput: {gib:g} GiB per sender, as fast as it goes
 
-Reading it:
+{throughput}
 
+**{summary}**
+
+## Fixed rate: {rate:g} MB/s for {seconds:g} s from a real-time sim ring
+
+{fixed_rate}
+
+## Reading it
+
+- Contenders: the ceiling is a C program doing send() of 1 MiB chunks from a
+  64 MiB page-backed buffer (bench/plain_sender.c), the same with
+  MSG_ZEROCOPY, and with io_uring SEND_ZC from a registered buffer. GNU
+  Radio's network.tcp_sink and zeromq.push_sink are fed by null_source in the
+  throughput part; zcdma.tcp_sink by `zcdma.source("sim:pattern=none,...")`,
+  a lossless ring whose producer writes nothing, as a DMA engine costs the
+  CPU nothing (ZCDMA_BENCH_PATTERN=counter to include a CPU-written pattern).
+  network.tcp_sink's CPU includes null_source's memset; the C senders send a
+  pre-filled buffer. Receivers: bench/discard_receiver.c, and for
+  zeromq a C PULL socket (bench/zmq_pull_receiver.c) so that the receiver is
+  not the bottleneck (pyzmq would be).
+- Where the gain comes from: "network.tcp_sink fed by the zcdma ring" is
+  GNU Radio's own sink reading the same zero-copy source. Against it, the
+  zcdma sink alone gains little on loopback, where the kernel's copy into
+  the socket is the bulk of the cost either way; most of the gain over
+  null_source → network.tcp_sink is on the source side (no memset, no
+  buffer between DMA and sink). The sink's own gain is zero copy on a real
+  NIC, which loopback cannot show: see the guest table.
 - On loopback the kernel copies every MSG_ZEROCOPY page on local delivery
-  (SO_EE_CODE_ZEROCOPY_COPIED), so zero copy can only add overhead here;
-  `zerocopy=auto` sees the COPIED completions and switches to plain send().
-  True zero copy shows on virtio-net and dummy devices: see docs/kernel.md.
-- zcdma's source is `sim:pattern=none`: the producer thread hands out slots
-  without writing them, as a DMA engine costs the CPU nothing
-  (ZCDMA_BENCH_PATTERN=counter to include a CPU-written pattern).
-  network.tcp_sink's CPU includes null_source's memset; the ceiling sends a
-  pre-filled buffer.
-- Not yet measured: gr-zeromq push_sink, the kernel device in the guest,
-  latency at a fixed rate.
+  (SO_EE_CODE_ZEROCOPY_COPIED): zero copy only adds the completion round trip
+  here, for MSG_ZEROCOPY and io_uring SEND_ZC alike. `zerocopy=auto` sees
+  the COPIED completions and switches to plain send(), which is why it runs
+  with `off`. True zero copy shows where the NIC takes the pages: dummy and
+  virtio-net in the QEMU guest, docs/kernel.md and the guest table in
+  docs/benchmarks-guest.md.
+- Fixed rate: all GNU Radio senders read the same real-time ring
+  (`sim:rate=...,nbufs=64,bufsize=256k`, one `rx_time` per slot). CPU % is
+  the sending process (all threads, the sim producer included) over the
+  streaming time. Latency is zcdma.tcp_sink's own figure: the age of each
+  slot's first sample when the kernel let go of it (a 256 KiB slot at
+  {rate:g} MB/s is already {slot_ms:.2f} ms old when it is ready); for zero
+  copy that includes the TCP ACK. The other sinks do not know when the kernel
+  is done with their bytes: n/a.
 """
 
+
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BenchError as e:
+        sys.exit(f"bench: {e}")

@@ -5,49 +5,73 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 """One GNU Radio sender for bench/run.py: streams to 127.0.0.1:PORT until
-SIGTERM, then prints the CPU seconds (user + sys, all threads) it used while
-streaming.
+SIGTERM, then writes to RESULT (JSON) the CPU seconds (user + sys, all
+threads) and wall seconds it spent streaming, and the sink's and source's
+counters. A file, not stdout: GNU Radio logs there from its own threads.
 
-    senders.py network|zcdma-on|zcdma-off|zcdma-auto PORT
+    senders.py network|network-ring|zeromq|zcdma-on|zcdma-off|zcdma-auto RESULT PORT [RATE]
+
+Without RATE (throughput): network and zeromq are fed by null_source,
+network-ring and zcdma by a lossless sim ring (sim:pattern=none: the producer writes nothing, as a
+DMA engine costs the CPU nothing). With RATE (bytes/s): every sender is fed
+by the same real-time sim ring, which drops slots the sender is too slow for,
+and stamps every slot for zcdma.tcp_sink's latency figures.
 """
 
+import json
 import os
 import resource
 import signal
 import sys
 import threading
+import time
 
-from gnuradio import blocks, gr, network, zcdma
+from gnuradio import blocks, gr, network, zcdma, zeromq
 
-# "none": the sim producer writes nothing, like a DMA engine (costs no CPU).
 PATTERN = os.environ.get("ZCDMA_BENCH_PATTERN", "none")
+RING = "nbufs=64,bufsize=256k"
+# bench/guest.py: the receiver is outside the QEMU guest, the ring is /dev/zcdma0.
+HOST = os.environ.get("ZCDMA_BENCH_HOST", "127.0.0.1")
+DEVICE = os.environ.get("ZCDMA_BENCH_DEVICE")
 
 
-def build(kind, port):
+def build(kind, port, rate):
     tb = gr.top_block()
-    if kind == "network":
-        src = blocks.null_source(8)
-        snk = network.tcp_sink(8, 1, "127.0.0.1", port, 1)  # client mode
-    else:
+    src = None
+    if rate or kind.startswith("zcdma") or kind == "network-ring":
+        dev = DEVICE or f"sim:pattern={PATTERN},rate={rate:g},{RING}"
+        src = zcdma.source(dev, 8, slot_tags=rate > 0)
+    if kind in ("network", "network-ring"):
+        snk = network.tcp_sink(8, 1, HOST, port, 1)  # client mode
+    elif kind == "zeromq":
+        # 3.10.5's PUSH binds; the receiver's PULL connects. hwm -1: zmq's default.
+        snk = zeromq.push_sink(8, 1, f"tcp://{HOST}:{port}", 100, False, -1)
+    elif kind.startswith("zcdma-"):
         mode = kind.split("-", 1)[1]
-        src = zcdma.source(f"sim:pattern={PATTERN},rate=0,nbufs=64,bufsize=256k", 8)
-        snk = zcdma.tcp_sink(8, "127.0.0.1", port, zerocopy=mode, stats_interval=0)
-    tb.connect(src, snk)
-    return tb
+        snk = zcdma.tcp_sink(8, HOST, port, zerocopy=mode, stats_interval=0)
+    else:
+        raise SystemExit(f"senders.py: unknown sender '{kind}'")
+    tb.connect(src if src is not None else blocks.null_source(8), snk)
+    return tb, src, snk
 
 
 def main():
-    kind, port = sys.argv[1], int(sys.argv[2])
-    tb = build(kind, port)
+    kind, result, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    rate = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
+    tb, src, snk = build(kind, port, rate)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    r0, w0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     tb.start()
     print("started", flush=True)
     done.wait()
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    r1, w1 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    print(f"cpu {cpu:.6f}", flush=True)
+    stats = dict(snk.stats()) if kind.startswith("zcdma") else {}
+    if src is not None:
+        stats["slots_dropped"] = src.get_device().stats.slots_dropped
+    with open(result, "w") as f:
+        json.dump({"cpu": cpu, "wall": w1 - w0, "stats": stats}, f)
     tb.stop()
     tb.wait()
 

@@ -280,7 +280,8 @@ void tcp_sink_impl::measure_latency(bool record)
 
 void tcp_sink_impl::reap_completions()
 {
-    if (!d_sock)
+    // Plain sends need no notification: no syscall while none is in flight.
+    if (!d_sock || !d_tracker.inflight_sends())
         return;
     uint32_t lo, hi;
     bool copied;

@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-zcdma authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""The kernel device in the QEMU guest: senders inside the guest stream over
+virtio-net (a tap device in a network namespace this script makes) to C
+discard receivers on the host side; writes docs/benchmarks-guest.md.
+
+    bench/guest.py [--mib 128] [--rounds 1] [--markdown docs/benchmarks-guest.md]
+
+Needs root (netns, tap), kmod/ built and build/ built (scripts/bench does
+both). The guest is the tests/vm one: Debian's kernel under TCG, so its
+timings only compare senders with each other, never with the host table.
+zcdma senders read /dev/zcdma0 (zcdma_sim.ko: a software DMA engine that
+writes the counter pattern on a guest CPU, lossless).
+
+Inside the guest this same file runs with --guest: every contender once per
+round, in rotating order; each connects to its own receiver port, and is
+stopped when the receiver has closed the connection (it got its bytes).
+"""
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BIN = os.path.join(ROOT, "build/bench")
+PY = "/usr/bin/python3"
+HOST_IP, GUEST_IP, BASE_PORT = "169.254.78.1", "169.254.78.2", 5600
+DEVICE = "/dev/zcdma0:nbufs=64,bufsize=262144"
+
+# name: ("c", plain_sender flags) or ("gr", senders.py kind)
+CONTENDERS = {
+    "send() 1 MiB": ("c", []),
+    "send() 1 MiB MSG_ZEROCOPY": ("c", ["--zerocopy"]),
+    "io_uring SEND_ZC 1 MiB (fixed buffer)": ("c", ["--uring-zc"]),
+    "GNU Radio network.tcp_sink (null_source)": ("gr", "network"),
+    "network.tcp_sink fed by /dev/zcdma0": ("gr", "network-ring"),
+    "zcdma.tcp_sink zerocopy=on (/dev/zcdma0)": ("gr", "zcdma-on"),
+    "zcdma.tcp_sink zerocopy=off (/dev/zcdma0)": ("gr", "zcdma-off"),
+    "zcdma.tcp_sink zerocopy=auto (/dev/zcdma0)": ("gr", "zcdma-auto"),
+}
+
+
+def schedule(rounds):
+    """(round, name, port) in run order; every run has its own port."""
+    names = list(CONTENDERS)
+    out = []
+    for r in range(rounds):
+        for n in names[r % len(names) :] + names[: r % len(names)]:
+            out.append((r, n, BASE_PORT + len(out)))
+    return out
+
+
+# ---------------------------------------------------------------- guest side
+
+
+def established(port):
+    """Is there an ESTABLISHED TCP connection to HOST_IP:port?"""
+    want = f":{port:04X}"
+    with open("/proc/net/tcp") as f:
+        next(f)
+        return any(ln.split()[2].endswith(want) and ln.split()[3] == "01" for ln in f if ln.strip())
+
+
+def guest_main(nbytes, rounds):
+    env = dict(os.environ, ZCDMA_BENCH_HOST=HOST_IP, ZCDMA_BENCH_DEVICE=DEVICE)
+    env["GR_CONF_LOG_LOG_LEVEL"] = "error"
+    for r, name, port in schedule(rounds):
+        kind, arg = CONTENDERS[name]
+        figures = {"name": name, "round": r, "port": port}
+        if kind == "c":
+            out = subprocess.run(
+                [f"{BIN}/plain_sender", *arg, str(port), str(nbytes), HOST_IP],
+                capture_output=True,
+                text=True,
+            )
+            fields = out.stdout.split()
+            figures["cpu"] = float(fields[1]) if out.returncode == 0 and fields else None
+            figures["error"] = out.stderr.strip()[-300:] if out.returncode else None
+        else:
+            with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
+                tx = subprocess.Popen(
+                    [PY, "-B", f"{HERE}/senders.py", arg, result.name, str(port)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                )
+                for line in tx.stdout:
+                    if line.strip() == "started":
+                        break
+                # Connected, then closed by the receiver once it has its bytes.
+                deadline = time.monotonic() + 900
+                while not established(port) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                while established(port) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                tx.send_signal(signal.SIGTERM)
+                tx.stdout.read()
+                ok = tx.wait() == 0
+                data = json.load(result) if ok else {}
+            figures["cpu"] = data.get("cpu")
+            figures["stats"] = data.get("stats", {})
+            figures["error"] = None if ok else f"senders.py exit {tx.returncode}"
+        print("result " + json.dumps(figures), flush=True)
+    return 0
+
+
+# ----------------------------------------------------------------- host side
+
+
+def ip(*args):
+    subprocess.run(["ip", *args], check=True)
+
+
+def host_main(args):
+    nbytes = args.mib << 20
+    ns = f"zcdma-bench-{os.getpid()}"
+    runs = schedule(args.rounds)
+    ip("netns", "add", ns)
+    receivers = []
+    try:
+        ip("-n", ns, "link", "set", "lo", "up")
+        ip("-n", ns, "tuntap", "add", "tap0", "mode", "tap")
+        ip("-n", ns, "addr", "add", f"{HOST_IP}/24", "dev", "tap0")
+        ip("-n", ns, "link", "set", "tap0", "up")
+        for _, _, port in runs:
+            rx = subprocess.Popen(
+                ["ip", "netns", "exec", ns, f"{BIN}/discard_receiver", "--check", str(nbytes),
+                 HOST_IP, str(port)],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            rx.stdout.readline()  # "port N": listening
+            receivers.append(rx)
+        guest = (
+            f"ip link set eth0 up && ip addr add {GUEST_IP}/24 dev eth0 && "
+            f"{PY} -B {HERE}/guest.py --guest --mib {args.mib} --rounds {args.rounds}"
+        )
+        vm = subprocess.run(
+            [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
+             "--env", f"PYTHONPATH={ROOT}/build/test_modules", "--timeout", "3000",
+             "--", "sh", "-c", guest],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        print(vm.stdout[-3000:], vm.stderr[-2000:], sep="\n", file=sys.stderr)
+        results = [json.loads(ln[7:]) for ln in vm.stdout.splitlines() if ln.startswith("result ")]
+        summaries = {}
+        for (_, _, port), rx in zip(runs, receivers, strict=True):
+            try:
+                out, _ = rx.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                rx.kill()
+                out, _ = rx.communicate()
+            summaries[port] = out.split()
+    finally:
+        for rx in receivers:
+            if rx.poll() is None:
+                rx.kill()
+        subprocess.run(["ip", "netns", "del", ns])
+    if vm.returncode != 0 or len(results) != len(runs):
+        sys.exit(f"bench/guest.py: the guest failed (rc {vm.returncode})")
+    return report(results, summaries, nbytes, args)
+
+
+def report(results, summaries, nbytes, args):
+    rows = {n: [] for n in CONTENDERS}
+    for res in results:
+        s = summaries.get(res["port"], [])
+        if res["error"] or len(s) < 6 or int(s[1]) < nbytes:
+            sys.exit(f"bench/guest.py: {res['name']} failed: {res['error']} receiver {s}")
+        got, seconds, mismatches = int(s[1]), float(s[3]), int(s[5])
+        st = res.get("stats") or {}
+        rows[res["name"]].append(
+            {
+                "gbs": got / seconds / 1e9,
+                "cpu_per_gb": res["cpu"] / (got / 1e9) if res["cpu"] is not None else None,
+                "mismatches": mismatches,
+                "zc": st.get("zerocopy_bytes"),
+                "copied": st.get("copied_bytes"),
+            }
+        )
+    first = rows["send() 1 MiB"]
+    base = statistics.median(x["gbs"] for x in first)
+    net = statistics.median(x["gbs"] for x in rows["GNU Radio network.tcp_sink (null_source)"])
+    lines = [
+        "| sender (in the guest) | MB/s median (min–max) | guest CPU s/GB | × send() "
+        "| × network.tcp_sink | zero-copy / kernel-copied bytes |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for n, r in rows.items():
+        g = [x["gbs"] * 1e3 for x in r]
+        c = [x["cpu_per_gb"] for x in r if x["cpu_per_gb"] is not None]
+        zc = "n/a"
+        if r[0]["zc"] is not None:
+            zc = f"{r[-1]['zc']:,} / {r[-1]['copied']:,}"
+        spread = f" ({min(g):.0f}–{max(g):.0f})" if len(g) > 1 else ""
+        lines.append(
+            f"| {n} | {statistics.median(g):.0f}{spread} "
+            f"| {statistics.median(c):.2f} | {statistics.median(g) / 1e3 / base:.2f} "
+            f"| {statistics.median(g) / 1e3 / net:.2f} | {zc} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    # The ring rows carry the device's counter from word 0 (a new owner starts it).
+    bad = {n: x["mismatches"] for n, r in rows.items() if "zcdma0" in n for x in r}
+    if any(bad.values()):
+        sys.exit(f"bench/guest.py: counter mismatches at the receiver: {bad}")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(
+                MARKDOWN.format(
+                    table=table,
+                    mib=args.mib,
+                    rounds=args.rounds,
+                    kernel=guest_kernel(),
+                    mismatch_note=MISMATCH_NOTE,
+                )
+            )
+    return 0
+
+
+def guest_kernel():
+    sys.path.insert(0, os.path.join(ROOT, "tests/vm"))
+    import vm  # noqa: E402  (tests/vm/vm.py: the kernel the guest boots)
+
+    return vm.kernel_version()
+
+
+MISMATCH_NOTE = (
+    "Every receiver checks the counter pattern; the run fails if a row fed by "
+    "/dev/zcdma0 saw a wrong word (the C senders repeat a 64 MiB buffer and "
+    "null_source sends zeros, so theirs mismatch by design)."
+)
+
+MARKDOWN = """# Benchmarks in the QEMU guest
+
+Generated by `MIB={mib} GUEST_ROUNDS={rounds} scripts/bench` (bench/guest.py);
+do not edit by hand.
+
+The kernel device /dev/zcdma0 (zcdma.ko over zcdma_sim.ko, lossless) inside
+the tests/vm guest: Debian's {kernel} kernel under QEMU TCG (software
+emulation, 2 vCPUs), a virtio-net NIC on a tap device; every sender streams
+{mib} MiB to its own C discard receiver on the host side of the tap. {rounds}
+round(s), rotating order. TCG makes every guest instruction expensive, copies
+most of all, so compare the rows with each other, never with
+docs/benchmarks.md.
+
+{table}
+
+Reading it:
+
+- Here the NIC takes the pages: zcdma.tcp_sink's zero-copy completions come
+  back with code 0 (the last column: bytes completed without a copy /
+  bytes the kernel copied), unlike loopback. `auto` keeps zero copy on.
+- The zcdma rows also pay for the software DMA engine (zcdma_sim.ko writes
+  every byte of the counter pattern on a guest CPU, outside the sending
+  process, so not in its CPU column); the send() rows send a pre-filled
+  buffer and network.tcp_sink's null_source writes zeros.
+- {mismatch_note}
+"""
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--mib", type=int, default=128, help="MiB per sender")
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--markdown", help="write the table here")
+    p.add_argument("--guest", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.guest:
+        return guest_main(args.mib << 20, args.rounds)
+    return host_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

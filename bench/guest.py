@@ -24,6 +24,7 @@ stopped when the receiver has closed the connection (it got its bytes).
 import argparse
 import json
 import os
+import shlex
 import signal
 import statistics
 import subprocess
@@ -43,6 +44,7 @@ CONTENDERS = {
     "send() 1 MiB": ("c", []),
     "send() 1 MiB MSG_ZEROCOPY": ("c", ["--zerocopy"]),
     "io_uring SEND_ZC 1 MiB (fixed buffer)": ("c", ["--uring-zc"]),
+    "io_uring SEND_ZC 1 MiB (unregistered)": ("c", ["--uring-zc-unregistered"]),
     "GNU Radio network.tcp_sink (null_source)": ("gr", "network"),
     "network.tcp_sink fed by /dev/zcdma0": ("gr", "network-ring"),
     "zcdma.tcp_sink zerocopy=on (/dev/zcdma0)": ("gr", "zcdma-on"),
@@ -51,9 +53,9 @@ CONTENDERS = {
 }
 
 
-def schedule(rounds):
+def schedule(rounds, only=""):
     """(round, name, port) in run order; every run has its own port."""
-    names = list(CONTENDERS)
+    names = [n for n in CONTENDERS if only in n]
     out = []
     for r in range(rounds):
         for n in names[r % len(names) :] + names[: r % len(names)]:
@@ -72,10 +74,10 @@ def established(port):
         return any(ln.split()[2].endswith(want) and ln.split()[3] == "01" for ln in f if ln.strip())
 
 
-def guest_main(nbytes, rounds):
+def guest_main(nbytes, rounds, only):
     env = dict(os.environ, ZCDMA_BENCH_HOST=HOST_IP, ZCDMA_BENCH_DEVICE=DEVICE)
     env["GR_CONF_LOG_LOG_LEVEL"] = "error"
-    for r, name, port in schedule(rounds):
+    for r, name, port in schedule(rounds, only):
         kind, arg = CONTENDERS[name]
         figures = {"name": name, "round": r, "port": port}
         if kind == "c":
@@ -125,7 +127,7 @@ def ip(*args):
 def host_main(args):
     nbytes = args.mib << 20
     ns = f"zcdma-bench-{os.getpid()}"
-    runs = schedule(args.rounds)
+    runs = schedule(args.rounds, args.only)
     ip("netns", "add", ns)
     receivers = []
     try:
@@ -143,7 +145,8 @@ def host_main(args):
             receivers.append(rx)
         guest = (
             f"ip link set eth0 up && ip addr add {GUEST_IP}/24 dev eth0 && "
-            f"{PY} -B {HERE}/guest.py --guest --mib {args.mib} --rounds {args.rounds}"
+            f"{PY} -B {HERE}/guest.py --guest --mib {args.mib} --rounds {args.rounds} "
+            f"--only {shlex.quote(args.only)}"
         )
         vm = subprocess.run(
             [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
@@ -172,7 +175,7 @@ def host_main(args):
 
 
 def report(results, summaries, nbytes, args):
-    rows = {n: [] for n in CONTENDERS}
+    rows = {n: [] for n in CONTENDERS if args.only in n}
     for res in results:
         s = summaries.get(res["port"], [])
         if res["error"] or len(s) < 6 or int(s[1]) < nbytes:
@@ -188,8 +191,11 @@ def report(results, summaries, nbytes, args):
                 "copied": st.get("copied_bytes"),
             }
         )
-    first = rows["send() 1 MiB"]
-    base = statistics.median(x["gbs"] for x in first)
+    if args.only:  # a partial run: figures only
+        for n, r in rows.items():
+            print(n, [f"{x['gbs'] * 1e3:.0f} MB/s {x['cpu_per_gb']:.2f} s/GB" for x in r])
+        return 0
+    base = statistics.median(x["gbs"] for x in rows["send() 1 MiB"])
     net = statistics.median(x["gbs"] for x in rows["GNU Radio network.tcp_sink (null_source)"])
     lines = [
         "| sender (in the guest) | MB/s median (min–max) | guest CPU s/GB | × send() "
@@ -281,10 +287,11 @@ def main():
     p.add_argument("--mib", type=int, default=128, help="MiB per sender")
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--markdown", help="write the table here")
+    p.add_argument("--only", default="", help="contenders whose name contains this (no doc)")
     p.add_argument("--guest", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.guest:
-        return guest_main(args.mib << 20, args.rounds)
+        return guest_main(args.mib << 20, args.rounds, args.only)
     return host_main(args)
 
 

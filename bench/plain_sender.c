@@ -7,9 +7,12 @@
  *                 completion (error queue);
  *   --uring-zc    io_uring IORING_OP_SEND_ZC from the buffer registered as a
  *                 fixed buffer, 4 linked MSG_WAITALL sends per submit (in
- *                 order, whole), a chunk reused only after its notification.
+ *                 order, whole), a chunk reused only after its notification;
+ *   --uring-zc-unregistered  the same without registering the buffer (pages
+ *                 pinned per send, as for MSG_ZEROCOPY): what a sink reading
+ *                 a read-only ring mapping could do.
  *
- *   plain_sender [--zerocopy|--uring-zc] PORT BYTES [HOST]
+ *   plain_sender [--zerocopy|--uring-zc|--uring-zc-unregistered] PORT BYTES [HOST]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -104,7 +107,7 @@ static int uring_reap(struct io_uring* ring, int wait, char* pending, int* data_
     return 1;
 }
 
-static int uring_loop(int s, char* buf, unsigned long long want)
+static int uring_loop(int s, char* buf, unsigned long long want, int fixed)
 {
     struct io_uring ring;
     int r = io_uring_queue_init(4 * NCHUNK, &ring, 0);
@@ -113,7 +116,7 @@ static int uring_loop(int s, char* buf, unsigned long long want)
         return 1;
     }
     struct iovec iov = { buf, RING };
-    r = io_uring_register_buffers(&ring, &iov, 1);
+    r = fixed ? io_uring_register_buffers(&ring, &iov, 1) : 0;
     if (r) {
         fprintf(stderr, "plain_sender: io_uring_register_buffers: %s\n", strerror(-r));
         return 1;
@@ -130,8 +133,11 @@ static int uring_loop(int s, char* buf, unsigned long long want)
                 if ((r = uring_reap(&ring, 1, pending, &data_out)) < 0)
                     return 1;
             struct io_uring_sqe* sqe = io_uring_get_sqe(&ring);
-            io_uring_prep_send_zc_fixed(
-                sqe, s, buf + (size_t)idx * CHUNK, len, MSG_WAITALL, 0, 0);
+            if (fixed)
+                io_uring_prep_send_zc_fixed(
+                    sqe, s, buf + (size_t)idx * CHUNK, len, MSG_WAITALL, 0, 0);
+            else
+                io_uring_prep_send_zc(sqe, s, buf + (size_t)idx * CHUNK, len, MSG_WAITALL, 0);
             sqe->user_data = idx;
             expect[idx] = len;
             sent += len;
@@ -158,9 +164,12 @@ int main(int argc, char** argv)
 {
     int zc = argc > 1 && strcmp(argv[1], "--zerocopy") == 0;
     int uring = argc > 1 && strcmp(argv[1], "--uring-zc") == 0;
-    int a = zc || uring;
+    int uring_unreg = argc > 1 && strcmp(argv[1], "--uring-zc-unregistered") == 0;
+    int a = zc || uring || uring_unreg;
     if (argc < 3 + a || argc > 4 + a) {
-        fprintf(stderr, "usage: plain_sender [--zerocopy|--uring-zc] PORT BYTES [HOST]\n");
+        fprintf(stderr,
+                "usage: plain_sender [--zerocopy|--uring-zc|--uring-zc-unregistered] "
+                "PORT BYTES [HOST]\n");
         return 2;
     }
     int port = atoi(argv[1 + a]);
@@ -191,7 +200,8 @@ int main(int argc, char** argv)
     }
     struct rusage r0, r1;
     getrusage(RUSAGE_SELF, &r0);
-    int r = uring ? uring_loop(s, (char*)buf, want) : send_loop(s, (char*)buf, want, zc);
+    int r = uring || uring_unreg ? uring_loop(s, (char*)buf, want, uring)
+                                 : send_loop(s, (char*)buf, want, zc);
     getrusage(RUSAGE_SELF, &r1);
     /* CPU of the sending alone, not of filling the buffer. */
     printf("cpu %.6f\n",

@@ -46,6 +46,11 @@ THROUGHPUT = {
     "send() 1 MiB (ceiling)": ("c", ["plain_sender"], "tcp"),
     "send() 1 MiB MSG_ZEROCOPY": ("c", ["plain_sender", "--zerocopy"], "tcp"),
     "io_uring SEND_ZC 1 MiB (fixed buffer)": ("c", ["plain_sender", "--uring-zc"], "tcp"),
+    "io_uring SEND_ZC 1 MiB (unregistered)": (
+        "c",
+        ["plain_sender", "--uring-zc-unregistered"],
+        "tcp",
+    ),
     NETWORK: ("gr", ["network"], "tcp"),
     "network.tcp_sink fed by the zcdma ring": ("gr", ["network-ring"], "tcp"),
     "GNU Radio zeromq.push_sink": ("gr", ["zeromq"], "zmq"),

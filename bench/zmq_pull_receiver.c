@@ -3,8 +3,9 @@
  * zmq_pull_receiver: the receiving end for GNU Radio's zeromq.push_sink. A
  * PULL socket connected to tcp://127.0.0.1:PORT (push_sink binds in 3.10.5;
  * zmq retries the connect until it is there); counts message payload bytes
- * until LIMIT, then prints the same summary line as discard_receiver. In C,
- * so the receiver is not what limits the sender (the Python binding would).
+ * until LIMIT, then prints the same summary line as discard_receiver. In C
+ * like the other peers; pyzmq with copy=False keeps up as well (64 KiB
+ * messages), so either way the receiver is not what limits the sender.
  *
  *   zmq_pull_receiver PORT LIMIT
  */

@@ -234,8 +234,9 @@ void tcp_sink_impl::drop_peer(const char* why)
     d_logger->warn("peer {} gone ({}); {} bytes in flight lost", d_addr.text, why, lost);
 }
 
-// Remember the rx_time tags of input not looked at before. Only the UHD
-// format counts: (uint64 seconds, double fraction) of CLOCK_REALTIME.
+// Remember the rx_time tags of input not looked at before. The UHD format:
+// (integer seconds, double fraction) of CLOCK_REALTIME; anything else is
+// counted in latency_bad_stamps and skipped.
 void tcp_sink_impl::collect_timestamps(int ninput_items)
 {
     const uint64_t end = nitems_read(0) + static_cast<uint64_t>(ninput_items);
@@ -246,15 +247,23 @@ void tcp_sink_impl::collect_timestamps(int ninput_items)
         tags, 0, std::max(d_stamps_seen_to, nitems_read(0)), end, d_rx_time_key);
     d_stamps_seen_to = end;
     for (const auto& t : tags) {
-        if (!pmt::is_tuple(t.value) || pmt::length(t.value) != 2)
+        pmt::pmt_t secs, frac;
+        if (pmt::is_tuple(t.value) && pmt::length(t.value) == 2) {
+            secs = pmt::tuple_ref(t.value, 0);
+            frac = pmt::tuple_ref(t.value, 1);
+        }
+        const bool whole = secs && (pmt::is_uint64(secs) ||
+                                    (pmt::is_integer(secs) && pmt::to_long(secs) >= 0));
+        const double f = frac && pmt::is_real(frac) ? pmt::to_double(frac) : -1.0;
+        if (!whole || !(f >= 0.0 && f < 1.0)) {
+            d_bad_stamps++;
             continue;
-        const pmt::pmt_t secs = pmt::tuple_ref(t.value, 0);
-        const pmt::pmt_t frac = pmt::tuple_ref(t.value, 1);
-        if (!pmt::is_uint64(secs) || !pmt::is_real(frac))
-            continue;
-        const uint64_t ns = pmt::to_uint64(secs) * 1000000000ull +
-                            static_cast<uint64_t>(pmt::to_double(frac) * 1e9 + 0.5);
-        d_stamps.emplace_back(t.offset * d_itemsize, ns);
+        }
+        const uint64_t s = pmt::is_uint64(secs)
+                               ? pmt::to_uint64(secs)
+                               : static_cast<uint64_t>(pmt::to_long(secs));
+        d_stamps.emplace_back(t.offset * d_itemsize,
+                              s * 1000000000ull + static_cast<uint64_t>(f * 1e9 + 0.5));
     }
 }
 
@@ -464,6 +473,7 @@ std::map<std::string, uint64_t> tcp_sink_impl::stats() const
         s["latency_p99_us"] = d_latency.percentile_ns(99) / 1000;
         s["latency_max_us"] = d_latency.max_ns() / 1000;
     }
+    s["latency_bad_stamps"] = d_bad_stamps;
     s["bytes_sent"] = d_bytes_sent;
     s["sends"] = d_sends;
     s["partial_sends"] = d_partial_sends;

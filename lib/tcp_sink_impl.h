@@ -96,6 +96,7 @@ private:
     std::deque<std::pair<uint64_t, uint64_t>> d_stamps;
     uint64_t d_stamps_seen_to = 0; // items whose tags are collected
     latency_histogram d_latency;   // guarded by d_stats_mutex
+    std::atomic<uint64_t> d_bad_stamps{ 0 };
 
     std::atomic<uint64_t> d_bytes_sent{ 0 };
     std::atomic<uint64_t> d_sends{ 0 };

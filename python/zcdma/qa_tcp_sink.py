@@ -112,6 +112,36 @@ class qa_tcp_sink(gr_unittest.TestCase):
         if IS_SIM:  # stamped at the first byte: a slot is a period old when it is ready
             self.assertGreaterEqual(s["latency_p50_us"], bufsize / rate * 1e6)
 
+    def test_malformed_rx_time_is_counted_not_used(self):
+        # Other sources' rx_time may be anything: only the UHD format is aged.
+        rx = zcdma.CounterReceiver(stop_after=8 << 20).start()
+        words = numpy.arange(1 << 20, dtype=numpy.uint64)
+
+        def tag(offset, value):
+            t = gr.tag_t()
+            t.offset, t.key, t.value = offset, pmt.intern("rx_time"), value
+            return t
+
+        good = pmt.make_tuple(pmt.from_uint64(int(time.time()) - 1), pmt.from_double(0.5))
+        tags = [
+            tag(0, pmt.intern("noon")),
+            tag(10, pmt.make_tuple(pmt.from_uint64(1), pmt.from_double(2.0))),
+            tag(20, pmt.make_tuple(pmt.from_long(-5), pmt.from_double(0.1))),
+            tag(30, good),
+            tag(40, pmt.make_tuple(pmt.from_long(int(time.time())), pmt.from_double(0.0))),
+        ]
+        src = blocks.vector_source_s(words.view(numpy.int16).tolist(), False, 4, tags)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy="off")
+        self.tb.connect(src, snk)
+        self.tb.run()
+        rx.wait(30)
+        rx.close()
+        self.assertEqual(rx.mismatches, 0)
+        s = snk.stats()
+        self.assertEqual(s["latency_bad_stamps"], 3)
+        self.assertEqual(s["latency_count"], 2)
+        self.assertLess(s["latency_max_us"], 60e6)
+
     def test_default_buffers_work_too(self):
         # GNU Radio's own (page-backed) buffers feed the sink just as well.
         rx = zcdma.CounterReceiver(stop_after=64 << 20).start()

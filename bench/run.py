@@ -272,7 +272,7 @@ def main():
         os.makedirs(img_dir, exist_ok=True)
         chart(tp, fr, args.rate, os.path.join(img_dir, "benchmarks.png"))
         command = (
-            f"GIB={args.gib:g} ROUNDS={args.rounds} RATE={args.rate:g} "
+            f"GIB={args.gib:g} ROUNDS={args.rounds} RATE={args.rate:.0f} "
             f"RATE_SECONDS={args.rate_seconds:g} scripts/bench"
         )
         with open(args.markdown, "w") as f:
@@ -317,7 +317,9 @@ rotating order, {rounds} rounds; median (min–max).
 
 - Contenders: the ceiling is a C program doing send() of 1 MiB chunks from a
   64 MiB page-backed buffer (bench/plain_sender.c), the same with
-  MSG_ZEROCOPY, and with io_uring SEND_ZC from a registered buffer. GNU
+  MSG_ZEROCOPY, and with io_uring SEND_ZC from a registered buffer and from
+  an unregistered one (what zcdma.tcp_sink could use on its read-only ring;
+  why it does not: docs/performance.md). GNU
   Radio's network.tcp_sink and zeromq.push_sink are fed by null_source in the
   throughput part; zcdma.tcp_sink by `zcdma.source("sim:pattern=none,...")`,
   a lossless ring whose producer writes nothing, as a DMA engine costs the

@@ -18,7 +18,8 @@ writes the counter pattern on a guest CPU, lossless).
 
 Inside the guest this same file runs with --guest: every contender once per
 round, in rotating order; each connects to its own receiver port, and is
-stopped when the receiver has closed the connection (it got its bytes).
+stopped when the host has marked that receiver done (it got its bytes) in a
+status directory the guest sees over 9p.
 """
 
 import argparse
@@ -30,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -66,15 +68,7 @@ def schedule(rounds, only=""):
 # ---------------------------------------------------------------- guest side
 
 
-def established(port):
-    """Is there an ESTABLISHED TCP connection to HOST_IP:port?"""
-    want = f":{port:04X}"
-    with open("/proc/net/tcp") as f:
-        next(f)
-        return any(ln.split()[2].endswith(want) and ln.split()[3] == "01" for ln in f if ln.strip())
-
-
-def guest_main(nbytes, rounds, only):
+def guest_main(nbytes, rounds, only, status):
     env = dict(os.environ, ZCDMA_BENCH_HOST=HOST_IP, ZCDMA_BENCH_DEVICE=DEVICE)
     env["GR_CONF_LOG_LOG_LEVEL"] = "error"
     for r, name, port in schedule(rounds, only):
@@ -100,11 +94,13 @@ def guest_main(nbytes, rounds, only):
                 for line in tx.stdout:
                     if line.strip() == "started":
                         break
-                # Connected, then closed by the receiver once it has its bytes.
+                # The host marks a receiver done in the status directory (the
+                # guest sees the host's files live over 9p). Watching this
+                # side's socket instead races: a short run can connect and
+                # finish between two looks.
+                done = os.path.join(status, f"done-{port}")
                 deadline = time.monotonic() + 900
-                while not established(port) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                while established(port) and time.monotonic() < deadline:
+                while not os.path.exists(done) and time.monotonic() < deadline:
                     time.sleep(0.05)
                 tx.send_signal(signal.SIGTERM)
                 tx.stdout.read()
@@ -113,6 +109,8 @@ def guest_main(nbytes, rounds, only):
             figures["cpu"] = data.get("cpu")
             figures["stats"] = data.get("stats", {})
             figures["error"] = None if ok else f"senders.py exit {tx.returncode}"
+            if not os.path.exists(done):
+                figures["error"] = "the receiver did not finish within 900 s"
         print("result " + json.dumps(figures), flush=True)
     return 0
 
@@ -128,6 +126,15 @@ def host_main(args):
     nbytes = args.mib << 20
     ns = f"zcdma-bench-{os.getpid()}"
     runs = schedule(args.rounds, args.only)
+    work = os.path.join(ROOT, "tests/vm/work")  # .gitignored, inside the tree the guest sees
+    os.makedirs(work, exist_ok=True)
+    status = tempfile.TemporaryDirectory(prefix="bench-", dir=work)
+    summaries = {}
+
+    def watch(rx, port):  # the summary line, then "done" for the guest
+        summaries[port] = rx.stdout.readline().split()
+        open(os.path.join(status.name, f"done-{port}"), "w").close()
+
     ip("netns", "add", ns)
     receivers = []
     try:
@@ -143,10 +150,11 @@ def host_main(args):
             )  # fmt: skip
             rx.stdout.readline()  # "port N": listening
             receivers.append(rx)
+            threading.Thread(target=watch, args=(rx, port), daemon=True).start()
         guest = (
             f"ip link set eth0 up && ip addr add {GUEST_IP}/24 dev eth0 && "
             f"{PY} -B {HERE}/guest.py --guest --mib {args.mib} --rounds {args.rounds} "
-            f"--only {shlex.quote(args.only)}"
+            f"--only {shlex.quote(args.only)} --status {status.name}"
         )
         vm = subprocess.run(
             [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
@@ -156,19 +164,17 @@ def host_main(args):
         )  # fmt: skip
         print(vm.stdout[-3000:], vm.stderr[-2000:], sep="\n", file=sys.stderr)
         results = [json.loads(ln[7:]) for ln in vm.stdout.splitlines() if ln.startswith("result ")]
-        summaries = {}
-        for (_, _, port), rx in zip(runs, receivers, strict=True):
+        for rx in receivers:
             try:
-                out, _ = rx.communicate(timeout=10)
+                rx.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 rx.kill()
-                out, _ = rx.communicate()
-            summaries[port] = out.split()
     finally:
         for rx in receivers:
             if rx.poll() is None:
                 rx.kill()
         subprocess.run(["ip", "netns", "del", ns])
+        status.cleanup()
     if vm.returncode != 0 or len(results) != len(runs):
         sys.exit(f"bench/guest.py: the guest failed (rc {vm.returncode})")
     return report(results, summaries, nbytes, args)
@@ -289,9 +295,10 @@ def main():
     p.add_argument("--markdown", help="write the table here")
     p.add_argument("--only", default="", help="contenders whose name contains this (no doc)")
     p.add_argument("--guest", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--status", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.guest:
-        return guest_main(args.mib << 20, args.rounds, args.only)
+        return guest_main(args.mib << 20, args.rounds, args.only, args.status)
     return host_main(args)
 
 

@@ -26,18 +26,18 @@ import argparse
 import json
 import os
 import shlex
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+from run import GrSender, med, median_of, rotation
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BIN = os.path.join(ROOT, "build/bench")
-PY = "/usr/bin/python3"
+PY = "/usr/bin/python3"  # GNU Radio's
 HOST_IP, GUEST_IP, BASE_PORT = "169.254.78.1", "169.254.78.2", 5600
 DEVICE = "/dev/zcdma0:nbufs=64,bufsize=262144"
 
@@ -58,11 +58,7 @@ CONTENDERS = {
 def schedule(rounds, only=""):
     """(round, name, port) in run order; every run has its own port."""
     names = [n for n in CONTENDERS if only in n]
-    out = []
-    for r in range(rounds):
-        for n in names[r % len(names) :] + names[: r % len(names)]:
-            out.append((r, n, BASE_PORT + len(out)))
-    return out
+    return [(r, n, BASE_PORT + i) for i, (r, n) in enumerate(rotation(names, rounds))]
 
 
 # ---------------------------------------------------------------- guest side
@@ -84,31 +80,20 @@ def guest_main(nbytes, rounds, only, status):
             figures["cpu"] = float(fields[1]) if out.returncode == 0 and fields else None
             figures["error"] = out.stderr.strip()[-300:] if out.returncode else None
         else:
-            with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
-                tx = subprocess.Popen(
-                    [PY, "-B", f"{HERE}/senders.py", arg, result.name, str(port)],
-                    stdout=subprocess.PIPE,
-                    text=True,
-                    env=env,
-                )
-                for line in tx.stdout:
-                    if line.strip() == "started":
-                        break
-                # The host marks a receiver done in the status directory (the
-                # guest sees the host's files live over 9p). Watching this
-                # side's socket instead races: a short run can connect and
-                # finish between two looks.
-                done = os.path.join(status, f"done-{port}")
-                deadline = time.monotonic() + 900
-                while not os.path.exists(done) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                tx.send_signal(signal.SIGTERM)
-                tx.stdout.read()
-                ok = tx.wait() == 0
-                data = json.load(result) if ok else {}
-            figures["cpu"] = data.get("cpu")
-            figures["stats"] = data.get("stats", {})
-            figures["error"] = None if ok else f"senders.py exit {tx.returncode}"
+            sender = GrSender(arg, port, env)
+            sender.wait_started()
+            # The host marks a receiver done in the status directory (the
+            # guest sees the host's files live over 9p). Watching this side's
+            # socket instead races: a short run can connect and finish
+            # between two looks.
+            done = os.path.join(status, f"done-{port}")
+            deadline = time.monotonic() + 900
+            while not os.path.exists(done) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            data = sender.stop()
+            figures["cpu"] = data["cpu"] if data else None
+            figures["stats"] = data["stats"] if data else {}
+            figures["error"] = None if data else f"senders.py exit {sender.proc.returncode}"
             if not os.path.exists(done):
                 figures["error"] = "the receiver did not finish within 900 s"
         print("result " + json.dumps(figures), flush=True)
@@ -201,24 +186,22 @@ def report(results, summaries, nbytes, args):
         for n, r in rows.items():
             print(n, [f"{x['gbs'] * 1e3:.0f} MB/s {x['cpu_per_gb']:.2f} s/GB" for x in r])
         return 0
-    base = statistics.median(x["gbs"] for x in rows["send() 1 MiB"])
-    net = statistics.median(x["gbs"] for x in rows["GNU Radio network.tcp_sink (null_source)"])
+    base = median_of(rows, "send() 1 MiB", "gbs")
+    net = median_of(rows, "GNU Radio network.tcp_sink (null_source)", "gbs")
     lines = [
         "| sender (in the guest) | MB/s median (min–max) | guest CPU s/GB | × send() "
         "| × network.tcp_sink | zero-copy / kernel-copied bytes |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for n, r in rows.items():
-        g = [x["gbs"] * 1e3 for x in r]
-        c = [x["cpu_per_gb"] for x in r if x["cpu_per_gb"] is not None]
+        gbs = median_of(rows, n, "gbs")
         zc = "n/a"
         if r[0]["zc"] is not None:
             zc = f"{r[-1]['zc']:,} / {r[-1]['copied']:,}"
-        spread = f" ({min(g):.0f}–{max(g):.0f})" if len(g) > 1 else ""
         lines.append(
-            f"| {n} | {statistics.median(g):.0f}{spread} "
-            f"| {statistics.median(c):.2f} | {statistics.median(g) / 1e3 / base:.2f} "
-            f"| {statistics.median(g) / 1e3 / net:.2f} | {zc} |"
+            f"| {n} | {med([x['gbs'] * 1e3 for x in r], '{:.0f}')} "
+            f"| {med([x['cpu_per_gb'] for x in r], spread=False)} | {gbs / base:.2f} "
+            f"| {gbs / net:.2f} | {zc} |"
         )
     table = "\n".join(lines)
     print(table)

@@ -66,6 +66,43 @@ class BenchError(RuntimeError):
     pass
 
 
+class GrSender:
+    """bench/senders.py in its own process, streaming until stop(). Its
+    figures come back through a file: GNU Radio logs to stdout."""
+
+    def __init__(self, kind, port, env, rate=0.0, stderr=None):
+        self.result = tempfile.NamedTemporaryFile("r", suffix=".json")
+        extra = [f"{rate:g}"] if rate else []
+        self.proc = subprocess.Popen(
+            [PY, "-B", SENDERS, kind, self.result.name, str(port), *extra],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
+
+    def wait_started(self):
+        for line in self.proc.stdout:  # GNU Radio may log to stdout first
+            if line.strip() == "started":
+                return
+
+    def stop(self):
+        """SIGTERM; the figures {cpu, wall, stats}, or None if it failed."""
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.stdout.read()
+        ok = self.proc.wait() == 0
+        with self.result:
+            return json.load(self.result) if ok else None
+
+
+def rotation(names, n_rounds):
+    """(round, name): every name once per round, each round starting one
+    further along, so no contender always runs first or after the same one."""
+    for r in range(n_rounds):
+        for n in names[r % len(names) :] + names[: r % len(names)]:
+            yield r, n
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,7 +113,6 @@ def run_one(name, contender, nbytes, bin_dir, env, rate=0.0, timeout=300):
     """One sender into one fresh receiver. Returns a dict of figures."""
     kind, argv, receiver = contender
     errors = tempfile.TemporaryFile("w+")  # the sender's stderr, shown if it fails
-    result = tempfile.NamedTemporaryFile("r", suffix=".json")  # senders.py's figures
     if receiver == "zmq":
         port = free_port()  # push_sink binds it; the PULL receiver connects
         rx = subprocess.Popen(
@@ -96,22 +132,14 @@ def run_one(name, contender, nbytes, bin_dir, env, rate=0.0, timeout=300):
             text=True,
         )
     else:
-        extra = [f"{rate:g}"] if rate else []
-        tx = subprocess.Popen(
-            [PY, SENDERS, *argv, result.name, str(port), *extra],
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-            env=env,
-        )
+        sender = GrSender(argv[0], port, env, rate, stderr=errors)
+        tx = sender.proc
     # A stuck contender must not hang the run: kill both after `timeout`.
     timer = threading.Timer(timeout, lambda: (rx.kill(), tx.kill()))
     timer.start()
     try:
         if kind != "c":
-            for line in tx.stdout:  # GNU Radio may log to stdout first
-                if line.strip() == "started":
-                    break
+            sender.wait_started()
         summary = rx.stdout.readline().split()  # no need to wait for EOF
         rx.wait()
         if kind == "c":  # it prints the CPU time of its sending loop
@@ -119,11 +147,11 @@ def run_one(name, contender, nbytes, bin_dir, env, rate=0.0, timeout=300):
             ok = tx.wait() == 0 and fields[:1] == ["cpu"]
             cpu, wall, stats = (float(fields[1]) if ok else 0), None, {}
         else:
-            tx.send_signal(signal.SIGTERM)
-            tx.stdout.read()
-            ok = tx.wait() == 0
-            figures = json.load(result) if ok else {"cpu": 0, "wall": 0, "stats": {}}
-            cpu, wall, stats = figures["cpu"], figures["wall"], figures["stats"]
+            figures = sender.stop()
+            ok = figures is not None
+            cpu, wall, stats = (
+                (figures["cpu"], figures["wall"], figures["stats"]) if ok else (0, 0, {})
+            )
     finally:
         timer.cancel()
     if not ok or len(summary) < 4 or int(summary[1]) < nbytes:
@@ -144,12 +172,10 @@ def run_one(name, contender, nbytes, bin_dir, env, rate=0.0, timeout=300):
 
 
 def rounds(contenders, n_rounds, run):
-    names = list(contenders)
-    results = {n: [] for n in names}
-    for r in range(n_rounds):
-        for n in names[r % len(names) :] + names[: r % len(names)]:
-            results[n].append(run(n, contenders[n]))
-            print(f"round {r + 1} {n}: {results[n][-1]}", file=sys.stderr)
+    results = {n: [] for n in contenders}
+    for r, n in rotation(list(contenders), n_rounds):
+        results[n].append(run(n, contenders[n]))
+        print(f"round {r + 1} {n}: {results[n][-1]}", file=sys.stderr)
     return results
 
 

@@ -46,9 +46,12 @@ class qa_tcp_sink(gr_unittest.TestCase):
     def tearDown(self):
         self.tb = None
 
-    def stream(self, zerocopy, nbytes, slow_bytes=64 << 20):
+    def stream(self, zerocopy, nbytes, slow_bytes=64 << 20, rate=0, slot_tags=False):
+        """sim/device ring -> zcdma.tcp_sink -> counter-checking receiver.
+        Returns the sink's stats; the source stays in self.src."""
         rx = zcdma.CounterReceiver(slow_bytes=slow_bytes, stop_after=nbytes).start()
-        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=32, bufsize=262144), 8)
+        dev = spec(pattern="counter", rate=rate, nbufs=32, bufsize=262144)
+        src = self.src = zcdma.source(dev, 8, slot_tags=slot_tags)
         snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy=zerocopy)
         self.tb.connect(src, snk)
         self.tb.start()
@@ -90,23 +93,11 @@ class qa_tcp_sink(gr_unittest.TestCase):
 
     def test_latency_from_slot_timestamps(self):
         # rx_time on every slot: the sink ages each slot when the kernel lets go.
-        bufsize, rate = 262144, 100e6
-        rx = zcdma.CounterReceiver(stop_after=64 << 20).start()
-        dev = spec(pattern="counter", rate=rate, nbufs=32, bufsize=bufsize)
-        src = zcdma.source(dev, 8, slot_tags=True)
-        snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy="off")
-        self.tb.connect(src, snk)
-        self.tb.start()
-        finished = rx.wait(60)
-        self.tb.stop()
-        self.tb.wait()
-        rx.close()
-        self.assertTrue(finished)
-        self.assertEqual(rx.mismatches, 0)
-        s = snk.stats()
+        bufsize, rate = 262144, 100e6  # stream()'s slots
+        s = self.stream("off", 64 << 20, slow_bytes=0, rate=rate, slot_tags=True)
         slots = (64 << 20) // bufsize
         self.assertGreaterEqual(s["latency_count"], slots - 2)
-        self.assertLessEqual(s["latency_count"], src.slots_out())
+        self.assertLessEqual(s["latency_count"], self.src.slots_out())
         self.assertTrue(0 < s["latency_p50_us"] <= s["latency_p99_us"] <= s["latency_max_us"], s)
         self.assertLess(s["latency_max_us"], 30e6)
         if IS_SIM:  # stamped at the first byte: a slot is a period old when it is ready

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "realtime_clock.h"
 #include "sim_device.h"
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -13,7 +14,6 @@
 #include <unistd.h>
 #include <cerrno>
 #include <chrono>
-#include <ctime>
 #include <stdexcept>
 
 namespace gr {
@@ -21,14 +21,6 @@ namespace zcdma {
 
 namespace {
 constexpr uint64_t max_ring_bytes = 1ull << 36; // 64 GiB of address space x2
-
-uint64_t realtime_ns()
-{
-    timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull +
-           static_cast<uint64_t>(ts.tv_nsec);
-}
 } // namespace
 
 sim_device::sim_device(device_spec& spec)

@@ -5,13 +5,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "realtime_clock.h"
 #include "tcp_sink_impl.h"
 #include <gnuradio/io_signature.h>
 #include <linux/errqueue.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <system_error>
-#include <time.h>
 #include <boost/thread/thread.hpp>
 #include <cerrno>
 #include <stdexcept>
@@ -274,10 +274,7 @@ void tcp_sink_impl::measure_latency(bool record)
     const uint64_t completed = nitems_read(0) * d_itemsize + d_done;
     if (d_stamps.empty() || d_stamps.front().first >= completed)
         return;
-    timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    const uint64_t now_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull +
-                            static_cast<uint64_t>(now.tv_nsec);
+    const uint64_t now_ns = realtime_ns();
     std::lock_guard<std::mutex> lk(d_stats_mutex);
     while (!d_stamps.empty() && d_stamps.front().first < completed) {
         if (record) // a stamp from the future (another clock) counts as 0

@@ -54,7 +54,8 @@ ring_buffer::ring_buffer(const device::sptr& dev,
                  downstream_lcm_nitems,
                  downstream_max_out_mult,
                  link),
-      d_mapping(dev->mapping())
+      d_mapping(dev->mapping()),
+      d_slot_items(static_cast<unsigned>(dev->info().bufsize / sizeof_item))
 {
     const uint64_t ring_items = dev->info().mmap_size / sizeof_item;
     if (ring_items > static_cast<uint64_t>(std::numeric_limits<int>::max()))
@@ -66,11 +67,43 @@ ring_buffer::ring_buffer(const device::sptr& dev,
     // Start where the device will deliver next: slots come in ring order, also
     // after a stop()/start() that built this buffer anew. Readers attach later
     // and start at this index, so they see nothing stale.
-    const uint64_t slot_items = dev->info().bufsize / sizeof_item;
-    d_write_index = static_cast<unsigned>(dev->next_index() * slot_items);
+    d_write_index = dev->next_index() * d_slot_items;
 }
 
 ring_buffer::~ring_buffer() = default;
+
+// A reader with history h is added h-1 items behind the write pointer and
+// holds its last h-1 items for the next call. The source can only write a
+// slot when the ring has room for it beside those h-1 items, and the device
+// can only fill a slot that no reader still looks at: the ring must hold h
+// items plus one slot, or the flowgraph stalls for good.
+void ring_buffer::check_new_reader(unsigned nzero_preload) const
+{
+    const uint64_t history = uint64_t(nzero_preload) + 1;
+    const uint64_t need = history + d_slot_items;
+    if (need <= d_bufsize)
+        return;
+    const uint64_t slots = (need + d_slot_items - 1) / d_slot_items;
+    throw std::runtime_error(
+        "zcdma.source: a downstream block has a history of " + std::to_string(history) +
+        " items, but the ring holds only " + std::to_string(d_bufsize) + " items (" +
+        std::to_string(d_bufsize / d_slot_items) + " slots of " +
+        std::to_string(d_slot_items) + "); it must hold the history plus one slot (" +
+        std::to_string(need) + " items): use nbufs >= " + std::to_string(slots) +
+        " or a larger bufsize");
+}
+
+uint64_t ring_buffer::oldest_needed_item()
+{
+    gr::thread::scoped_lock guard(*mutex());
+    const uint64_t written = nitems_written();
+    uint64_t most = 0;
+    for (const auto* r : d_readers)
+        most = std::max<uint64_t>(most, static_cast<uint64_t>(r->items_available()));
+    // Right after start a reader's read pointer lies in its history preload,
+    // before the first item: nothing is free yet.
+    return written > most ? written - most : 0;
+}
 
 // As buffer_double_mapped: one item less than the ring, so that a full ring
 // and an empty one differ.

@@ -11,6 +11,7 @@
 #include <gnuradio/buffer.h>
 #include <gnuradio/buffer_type.h>
 #include <gnuradio/zcdma/device.h>
+#include <atomic>
 
 namespace gr {
 namespace zcdma {
@@ -45,6 +46,21 @@ public:
     int space_available() override;
     void post_work(int) override {}
 
+    /*!
+     * The oldest item some reader still needs, as an absolute item number
+     * (nitems_written() when no reader needs anything). A reader's read
+     * pointer is the oldest item of its next window, history included; its
+     * nitems_read() is not (that runs history-1 items ahead of it and is
+     * reset to 0 by lock()/unlock()).
+     */
+    uint64_t oldest_needed_item();
+
+    //! Items in one slot.
+    unsigned slot_items() const { return d_slot_items; }
+
+    //! The owner starts streaming: readers no longer attach (see index_sub).
+    void end_attach() { d_attaching.store(false, std::memory_order_relaxed); }
+
 protected:
     unsigned index_add(unsigned a, unsigned b) override
     {
@@ -53,11 +69,23 @@ protected:
     }
     unsigned index_sub(unsigned a, unsigned b) override
     {
+        if (d_attaching.load(std::memory_order_relaxed) && a == d_write_index)
+            check_new_reader(b);
         return a >= b ? a - b : a + d_bufsize - b;
     }
 
 private:
+    void check_new_reader(unsigned nzero_preload) const;
+
     ring_mapping::sptr d_mapping; // keeps the pages mapped while we live
+    unsigned d_slot_items;
+    // True from construction until the owner's first start(). In that window
+    // (GNU Radio's setup_connections(), on the thread calling tb.start()) the
+    // only caller of index_sub() is buffer_add_reader(), which passes the new
+    // reader's history-1 as b: the one place where a ring that is too small
+    // for a reader can be reported as an exception the user sees (start()
+    // runs on the block's thread, where 3.10.5 only logs exceptions).
+    std::atomic<bool> d_attaching{ true };
 };
 
 } // namespace zcdma

@@ -12,7 +12,9 @@
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <boost/thread/thread.hpp>
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace gr {
 namespace zcdma {
@@ -58,18 +60,71 @@ source_impl::source_impl(const std::string& device, size_t itemsize, bool slot_t
 
 source_impl::~source_impl() = default;
 
+// The ring must hold, for every reader, what one call of it needs (history
+// included) plus one slot, else the source and that reader wait for each other
+// for good. tb.start() already raised for a too long history (ring_buffer::
+// check_new_reader); this also covers decimators and blocks connected by a
+// lock()/unlock(). Returns why the flowgraph cannot run, or "".
+std::string source_impl::check_readers() const
+{
+    const uint64_t ring_items = d_ring->bufsize();
+    for (size_t i = 0; i < d_ring->nreaders(); i++) {
+        gr::buffer_reader* r = d_ring->reader(i);
+        gr::block_sptr b = r->link();
+        if (!b || !b->detail())
+            continue;
+        gr_vector_int need(b->detail()->ninputs(), 0);
+        b->forecast(b->output_multiple(), need);
+        for (int port = 0; port < b->detail()->ninputs(); port++) {
+            if (b->detail()->input(port).get() != r)
+                continue;
+            const uint64_t items =
+                std::max<uint64_t>(need[port], static_cast<uint64_t>(b->history()));
+            if (items + d_slot_items <= ring_items)
+                continue;
+            return "zcdma.source: " + b->alias() + " needs " + std::to_string(items) +
+                   " items per call (history " + std::to_string(b->history()) +
+                   "), but the ring holds only " + std::to_string(ring_items) +
+                   " items (" + std::to_string(d_dev->info().nbufs) + " slots of " +
+                   std::to_string(d_slot_items) + "); it must hold that plus one slot (" +
+                   std::to_string(items + d_slot_items) + " items)";
+        }
+    }
+    return "";
+}
+
 bool source_impl::start()
 {
     d_first_after_start = true;
-    d_last_dropped = d_dev->stats().slots_dropped;
-    d_dev->start();
+    // An exception from start() leaves tb.start() waiting for this thread
+    // forever in 3.10.5 (scheduler_tpb's start barrier): log and end the
+    // stream in work() instead.
+    d_ring = dynamic_cast<ring_buffer*>(detail()->output(0).get());
+    if (d_ring) {
+        d_ring->end_attach();
+        d_fatal = check_readers();
+    } else {
+        d_fatal = "zcdma.source: the output buffer is not the device ring";
+    }
+    if (d_fatal.empty()) {
+        try {
+            d_dev->start();
+            d_started = true;
+        } catch (const std::exception& e) {
+            d_fatal = std::string("zcdma.source: device start failed: ") + e.what();
+        }
+    }
+    if (!d_fatal.empty())
+        d_logger->error("{:s}; ending the stream", d_fatal);
     return true;
 }
 
 bool source_impl::stop()
 {
     // In 3.10.5 the block/buffer pair is never destroyed: free the device here.
-    d_dev->stop();
+    if (d_started)
+        d_dev->stop();
+    d_started = false;
     return_all_slots();
     return true;
 }
@@ -82,32 +137,33 @@ void source_impl::return_all_slots()
     d_held.clear();
 }
 
-// Every slot all readers have read past goes back to the device.
+// Every slot that no reader still needs goes back to the device. A reader's
+// oldest needed item is its read pointer, history-1 items before what its
+// nitems_read() says; GNU Radio lets the block read back that far.
 void source_impl::return_consumed_slots()
 {
     if (d_held.empty())
         return;
-    gr::buffer_sptr out = detail()->output(0);
-    uint64_t min_read;
-    {
-        gr::thread::scoped_lock guard(*out->mutex());
-        min_read = out->nitems_written();
-        for (size_t i = 0; i < out->nreaders(); i++)
-            min_read = std::min(min_read, out->reader(i)->nitems_read());
-    }
-    while (!d_held.empty() && d_held.front().end_item <= min_read) {
+    const uint64_t oldest = d_ring->oldest_needed_item();
+    while (!d_held.empty() && d_held.front().end_item <= oldest) {
         d_dev->release(d_held.front().index, d_held.front().seq);
         d_held.pop_front();
         d_slots_returned++;
     }
 }
 
+// Slots lost since the last one delivered (dropped by the device, thrown away
+// by a stop, skipped to resynchronise) show as a jump in the sequence number.
 void source_impl::tag_slot(const slot_info& s, uint64_t item)
 {
-    const uint64_t gap = s.dropped - d_last_dropped;
-    d_last_dropped = s.dropped;
-    if (gap)
+    const uint64_t gap =
+        d_delivered_any && s.seq > d_last_seq + 1 ? s.seq - d_last_seq - 1 : 0;
+    d_delivered_any = true;
+    d_last_seq = s.seq;
+    if (gap) {
         add_item_tag(0, item, d_overrun_key, pmt::from_uint64(gap), alias_pmt());
+        d_slots_dropped += gap;
+    }
     if (d_slot_tags || d_first_after_start || s.overrun || gap) {
         add_item_tag(
             0,
@@ -124,6 +180,8 @@ int source_impl::work(int noutput_items,
                       gr_vector_const_void_star&,
                       gr_vector_void_star& output_items)
 {
+    if (!d_fatal.empty())
+        return WORK_DONE;
     return_consumed_slots();
 
     const auto& info = d_dev->info();
@@ -149,11 +207,22 @@ int source_impl::work(int noutput_items,
             continue;
         }
         if (s.index != expect) {
+            // The device and the output buffer disagree on the ring position:
+            // GNU Radio 3.10.5 resets the buffer's write index to 0 on
+            // lock()/unlock() (flat_flowgraph::merge_connections). Hand
+            // slots back unread until the device reaches the write pointer;
+            // tag_slot() counts and tags what was lost.
+            if (!d_skipping)
+                d_logger->info("device delivered slot {:d}, output buffer is at slot "
+                               "{:d}: skipping slots to resynchronise",
+                               s.index,
+                               expect);
+            d_skipping = true;
             d_dev->release(s.index, s.seq);
-            throw std::runtime_error("zcdma.source: device delivered slot " +
-                                     std::to_string(s.index) + ", buffer expects " +
-                                     std::to_string(expect));
+            d_slots_skipped++;
+            continue;
         }
+        d_skipping = false;
         tag_slot(s, first_item + produced);
         produced += d_slot_items;
         d_held.push_back({ s.index, s.seq, first_item + produced });

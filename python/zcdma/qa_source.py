@@ -6,6 +6,7 @@
 #
 """zcdma.source with GNU Radio's own blocks downstream."""
 
+import threading
 import time
 import unittest
 
@@ -13,7 +14,7 @@ import numpy
 import pmt
 from test_support import IS_SIM, proc_counts, settled_counts, spec
 
-from gnuradio import blocks, gr, gr_unittest, zcdma
+from gnuradio import blocks, filter, gr, gr_unittest, zcdma
 
 
 class counter_check(gr.sync_block):
@@ -21,7 +22,11 @@ class counter_check(gr.sync_block):
     its input lives and every tag; stops the flowgraph after `limit` bytes.
 
     After a zcdma_overrun tag of g slots the counter must have jumped by
-    exactly g slots; after a restart it resumes at the first slot delivered.
+    exactly g slots. Across a restart (stop/start, lock/unlock) the items
+    the flowgraph held but had not read yet are lost too (GNU Radio drops
+    them), untagged: there the jump must be the tagged slots plus those,
+    recorded in `unread` (so never backwards). `runs` lists the first word
+    and the tags on the first item of every run.
     """
 
     def __init__(self, limit, slot_words, slow_every=0):
@@ -30,22 +35,46 @@ class counter_check(gr.sync_block):
         self.slot_words = slot_words
         self.slow_every = slow_every
         self.words = 0
+        self.run_words = 0
         self.mismatches = 0
         self.addresses = []
         self.tags = []
+        self.runs = []
+        self.unread = []
         self.calls = 0
         self.gaps = 0
         self.next = None
+        self.finish = False  # end the flowgraph at the next call
+        self.progress = threading.Condition()
 
     def start(self):
-        self.next = None  # a restart resumes at the next slot the device fills
-        self.run_words = 0
+        with self.progress:
+            self.run_words = 0
+        self.new_run = True
         return True
+
+    def wait_run_words(self, n, timeout=30):
+        """Wait until this run has checked n words; False on timeout."""
+        with self.progress:
+            return self.progress.wait_for(lambda: self.run_words >= n, timeout)
 
     def work(self, input_items, output_items):
         x = input_items[0]
         first = self.nitems_read(0)
         self.calls += 1
+        if self.new_run and len(x):
+            at0 = self.get_tags_in_window(0, 0, 1)
+            self.runs.append((int(x[0]), {pmt.symbol_to_string(t.key) for t in at0}))
+            self.new_run = False
+            if self.next is not None:
+                tagged = sum(
+                    pmt.to_uint64(t.value)
+                    for t in at0
+                    if pmt.symbol_to_string(t.key) == "zcdma_overrun"
+                )
+                resume = int(x[0]) - tagged * self.slot_words
+                self.unread.append(resume - self.next)
+                self.next = resume
         self.addresses.append((x.ctypes.data, x.nbytes))
         tags = self.get_tags_in_window(0, 0, len(x))
         self.tags += [(t.offset, pmt.symbol_to_string(t.key), t.value) for t in tags]
@@ -65,15 +94,49 @@ class counter_check(gr.sync_block):
             self.mismatches += int(numpy.count_nonzero(x[lo:hi] != expect))
             self.next += hi - lo
         self.words += len(x)
-        self.run_words += len(x)
+        with self.progress:
+            self.run_words += len(x)
+            self.progress.notify_all()
         if self.slow_every and self.calls % self.slow_every == 0:
             time.sleep(0.02)
-        if self.run_words * 8 >= self.limit:
+        if self.run_words * 8 >= self.limit or self.finish:
             return -1
         return len(x)
 
     def tag_offsets(self, key):
         return [o for o, k, _ in self.tags if k == key]
+
+
+class history_check(gr.sync_block):
+    """A Python block with history straight on the ring: checks the counter
+    over its whole window, the history-1 look-back items included (except
+    the preload before the stream's first item, which is not data)."""
+
+    def __init__(self, history, limit_words):
+        gr.sync_block.__init__(self, "history_check", [numpy.uint64], [])
+        self.set_history(history)
+        self.limit_words = limit_words
+        self.base = None  # counter value of stream item 0
+        self.checked = 0
+        self.lookback_checked = 0
+        self.mismatches = 0
+
+    def work(self, input_items, output_items):
+        x = input_items[0]
+        back = self.history() - 1
+        first_item = self.nitems_read(0) - back  # stream item of x[0]
+        skip = max(0, -first_item)  # preload before item 0
+        if self.base is None:
+            self.base = int(x[skip])
+        expect = numpy.arange(
+            self.base + first_item + skip, self.base + first_item + len(x), dtype=numpy.uint64
+        )
+        self.mismatches += int(numpy.count_nonzero(x[skip:] != expect))
+        self.checked += len(x) - skip
+        self.lookback_checked += max(0, back - skip)
+        if self.nitems_read(0) + len(x) - back >= self.limit_words:
+            return -1
+        return len(x) - back
 
 
 class qa_source(gr_unittest.TestCase):
@@ -180,10 +243,129 @@ class qa_source(gr_unittest.TestCase):
         for _ in range(20):
             self.tb.run()
         self.assertEqual(chk.mismatches, 0)
+        self.assertTrue(all(0 <= n < 8 * 16384 // 8 for n in chk.unread), chk.unread)
         after = settled_counts(before)
         self.assertLessEqual(after[0], before[0])  # fds
         self.assertLessEqual(after[1], before[1])  # mappings
         self.assertLessEqual(after[2], before[2])  # threads
+
+    def test_fir_and_moving_average_read_their_history_intact(self):
+        # 4-byte items: the counter's words are pairs (k, 0) of float bits;
+        # k < 2**16 keeps every sum below exact float32 integers of 2**-149.
+        slot_items = 4096 // 4
+        n = 110000
+        src = zcdma.source(spec(nbufs=3, bufsize=4096), 4)
+        fir = filter.fir_filter_fff(1, [0.0] * 300 + [1.0])  # y[n] = x[n - 300]
+        avg = blocks.moving_average_ff(301, 1.0, 4000)  # sum of x[n-300 .. n]
+        fir_out, avg_out = blocks.vector_sink_f(), blocks.vector_sink_f()
+        self.tb.connect(src, fir, blocks.head(4, n), fir_out)
+        self.tb.connect(src, avg, blocks.head(4, n), avg_out)
+        self.tb.run()
+        y = numpy.array(fir_out.data(), dtype=numpy.float32).view(numpy.uint32)
+        m = numpy.array(avg_out.data(), dtype=numpy.float32)
+        self.assertEqual((len(y), len(m)), (n, n))
+        # Outputs 0..299 include the preload before the first item: not data.
+        base = int(y[300])  # the first item's counter word
+        self.assertEqual(base % (slot_items // 2), 0)
+        self.assertLess(base + n, 1 << 17)
+        x = numpy.arange(base, base + n // 2, dtype=numpy.uint64).view(numpy.uint32)
+        self.assertEqual(int(numpy.count_nonzero(y[300:] != x[: n - 300])), 0)
+        units = numpy.convolve(x.astype(numpy.int64), numpy.ones(301, dtype=numpy.int64))
+        expect = (units[:n].astype(numpy.float64) * 2.0**-149).astype(numpy.float32)
+        self.assertEqual(int(numpy.count_nonzero(m[300:] != expect[300:])), 0)
+
+    def test_python_history_block_reads_its_look_back_intact(self):
+        chk = history_check(300, 400000)
+        src = zcdma.source(spec(nbufs=3, bufsize=4096), 8)
+        self.tb.connect(src, chk)
+        self.tb.run()
+        self.assertGreaterEqual(chk.checked, 400000)
+        self.assertGreater(chk.lookback_checked, 100000)
+        self.assertEqual(chk.mismatches, 0)
+
+    def test_ring_too_small_for_history_raises_on_start(self):
+        # 2 slots of 1024 floats cannot serve 1500 taps: 1500 + 1024 > 2048.
+        src = zcdma.source(spec(nbufs=2, bufsize=4096), 4)
+        self.tb.connect(src, filter.fir_filter_fff(1, [1.0] * 1500), blocks.null_sink(4))
+        try:
+            self.tb.start()
+        except RuntimeError as e:
+            msg = str(e)
+        else:
+            self.tb.stop()
+            self.tb.wait()
+            self.fail("tb.start() accepted a ring smaller than the history")
+        for part in ("history of 1500", "holds only 2048", "2 slots of 1024", "2524"):
+            self.assertIn(part, msg)
+        self.assertFalse(src.get_device().stats.running)
+
+    def test_ring_too_small_after_lock_unlock_ends_the_stream(self):
+        # A reader connected during lock()/unlock() attaches after start():
+        # the block cannot raise to the caller there (3.10.5 only logs
+        # start() exceptions), so it logs and ends the stream, no deadlock.
+        src = zcdma.source(spec(nbufs=2, bufsize=4096), 4)
+        sink = blocks.null_sink(4)
+        self.tb.connect(src, sink)
+        self.tb.start()
+        self.tb.lock()
+        self.tb.disconnect(src, sink)
+        self.tb.connect(src, filter.fir_filter_fff(1, [1.0] * 1500), blocks.null_sink(4))
+        self.tb.unlock()
+        waiter = threading.Thread(target=self.tb.wait, daemon=True)
+        waiter.start()
+        waiter.join(30)
+        if waiter.is_alive():
+            self.tb.stop()
+            self.fail("the flowgraph hangs on a ring too small for its reader")
+
+    def test_lock_unlock_and_restart_keep_the_stream_going(self):
+        # GNU Radio 3.10.5 resets the output buffer's write index on
+        # lock()/unlock(); the source resynchronises with the device,
+        # counts what it skipped and tags the first item after it.
+        slot_words = 16384 // 8
+        src = zcdma.source(spec(nbufs=8, bufsize=16384), 8)
+        chk = counter_check(1 << 62, slot_words)
+        self.tb.connect(src, chk)
+        self.tb.start()
+        try:
+            self.assertTrue(chk.wait_run_words(8 * slot_words), "no data after start")
+            cycles = 0
+            # Three cycles, more until one needed a resync (the device's
+            # position at the lock is up to the scheduler).
+            while cycles < 3 or (src.slots_skipped() == 0 and cycles < 30):
+                self.tb.lock()
+                self.tb.unlock()
+                cycles += 1
+                self.assertTrue(
+                    chk.wait_run_words(8 * slot_words), f"no data after unlock {cycles}"
+                )
+            self.tb.stop()
+            self.tb.wait()
+            self.tb.start()
+            self.assertTrue(chk.wait_run_words(8 * slot_words), "no data after restart")
+        finally:
+            chk.finish = True
+            waiter = threading.Thread(target=self.tb.wait, daemon=True)
+            waiter.start()
+            waiter.join(30)
+        self.assertFalse(waiter.is_alive(), "the flowgraph did not finish")
+        self.assertGreater(src.slots_skipped(), 0)
+        self.assertEqual(len(chk.runs), cycles + 2)
+        # Each run starts with rx_time, and further on in the stream than the
+        # run before; a jump is tagged zcdma_overrun and the counter moved by
+        # exactly the tagged slots (checked word by word: chk.mismatches).
+        self.assertTrue(all("rx_time" in tags for _, tags in chk.runs))
+        firsts = [first_word for first_word, _ in chk.runs]
+        self.assertEqual(firsts, sorted(set(firsts)))
+        # What the checker had not read when the flowgraph stopped (at most
+        # the ring) is the only untagged loss.
+        self.assertEqual(len(chk.unread), cycles + 1)
+        self.assertTrue(all(0 <= n < 8 * slot_words for n in chk.unread), chk.unread)
+        self.assertEqual(chk.mismatches, 0)
+        overruns = [pmt.to_uint64(v) for _, k, v in chk.tags if k == "zcdma_overrun"]
+        self.assertEqual(sum(overruns), chk.gaps)
+        self.assertEqual(src.slots_dropped(), chk.gaps)
+        self.assertGreaterEqual(src.slots_dropped(), src.slots_skipped())
 
 
 if __name__ == "__main__":

@@ -28,8 +28,15 @@ namespace zcdma {
  *
  * Tags: \c rx_time (UHD format: (uint64 secs, double frac)) on the first item
  * after start() and after every overrun, or on every slot's first item with
- * \p slot_tags; \c zcdma_overrun (uint64: slots dropped) on the first item
- * after a gap. zcdma devices stamp slots with the host's CLOCK_REALTIME, so
+ * \p slot_tags; \c zcdma_overrun (uint64: slots lost) on the first item
+ * after a gap: slots the device dropped, slots thrown away by a stop or a
+ * lock()/unlock(), slots skipped to resynchronise with the output buffer.
+ *
+ * A slot goes back to the device only when every reader's oldest needed item
+ * (its read pointer, history included) is past it. tb.start() raises when the
+ * ring cannot hold a downstream block's history plus one slot. The history
+ * preloaded before the first item is whatever the ring holds there, not
+ * zeros. zcdma devices stamp slots with the host's CLOCK_REALTIME, so
  * a downstream zcdma.tcp_sink can tell how old a slot is when it leaves.
  *
  * The output may feed any number of blocks with the default buffer type. The
@@ -57,6 +64,14 @@ public:
     virtual uint64_t slots_returned() const = 0;
     //! work() calls whose output pointer lay inside the device mapping.
     virtual uint64_t in_ring_outputs() const = 0;
+    /*! Slots the flowgraph never saw: dropped by the device, thrown away by
+     *  a stop, or skipped to resynchronise. The sum of all \c zcdma_overrun
+     *  tags. */
+    virtual uint64_t slots_dropped() const = 0;
+    /*! Of those, the slots this block handed back unread because the device
+     *  and the output buffer disagreed on the ring position (GNU Radio resets
+     *  the buffer's write index on lock()/unlock()). */
+    virtual uint64_t slots_skipped() const = 0;
 };
 
 } // namespace zcdma

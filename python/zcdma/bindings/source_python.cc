@@ -34,5 +34,7 @@ void bind_source(py::module& m)
         .def("get_device", &source::get_device)
         .def("slots_out", &source::slots_out)
         .def("slots_returned", &source::slots_returned)
-        .def("in_ring_outputs", &source::in_ring_outputs);
+        .def("in_ring_outputs", &source::in_ring_outputs)
+        .def("slots_dropped", &source::slots_dropped)
+        .def("slots_skipped", &source::slots_skipped);
 }

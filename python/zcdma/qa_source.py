@@ -249,7 +249,7 @@ class qa_source(gr_unittest.TestCase):
         self.assertLessEqual(after[1], before[1])  # mappings
         self.assertLessEqual(after[2], before[2])  # threads
 
-    def test_fir_and_moving_average_read_their_history_intact(self):
+    def test_fir_moving_average_and_decimator_read_their_history_intact(self):
         # 4-byte items: the counter's words are pairs (k, 0) of float bits;
         # k < 2**16 keeps every sum below exact float32 integers of 2**-149.
         slot_items = 4096 // 4
@@ -257,9 +257,12 @@ class qa_source(gr_unittest.TestCase):
         src = zcdma.source(spec(nbufs=3, bufsize=4096), 4)
         fir = filter.fir_filter_fff(1, [0.0] * 300 + [1.0])  # y[n] = x[n - 300]
         avg = blocks.moving_average_ff(301, 1.0, 4000)  # sum of x[n-300 .. n]
+        dec = filter.fir_filter_fff(4, [0.0] * 300 + [1.0])  # y[n] = x[4n - 300]
         fir_out, avg_out = blocks.vector_sink_f(), blocks.vector_sink_f()
+        dec_out = blocks.vector_sink_f()
         self.tb.connect(src, fir, blocks.head(4, n), fir_out)
         self.tb.connect(src, avg, blocks.head(4, n), avg_out)
+        self.tb.connect(src, dec, blocks.head(4, n // 4), dec_out)
         self.tb.run()
         y = numpy.array(fir_out.data(), dtype=numpy.float32).view(numpy.uint32)
         m = numpy.array(avg_out.data(), dtype=numpy.float32)
@@ -273,6 +276,9 @@ class qa_source(gr_unittest.TestCase):
         units = numpy.convolve(x.astype(numpy.int64), numpy.ones(301, dtype=numpy.int64))
         expect = (units[:n].astype(numpy.float64) * 2.0**-149).astype(numpy.float32)
         self.assertEqual(int(numpy.count_nonzero(m[300:] != expect[300:])), 0)
+        d = numpy.array(dec_out.data(), dtype=numpy.float32).view(numpy.uint32)
+        self.assertEqual(len(d), n // 4)
+        self.assertEqual(int(numpy.count_nonzero(d[75:] != x[0 : n - 300 : 4])), 0)
 
     def test_python_history_block_reads_its_look_back_intact(self):
         chk = history_check(300, 400000)

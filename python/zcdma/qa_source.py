@@ -139,6 +139,28 @@ class history_check(gr.sync_block):
         return len(x) - back
 
 
+class start_configured(gr.basic_block):
+    """A pass-through whose forecast() uses state its start() sets up, as
+    many blocks' do: GNU Radio calls forecast() only after start()."""
+
+    def __init__(self):
+        gr.basic_block.__init__(self, "start_configured", [numpy.float32], [numpy.float32])
+        self.per_output = None  # set in start()
+
+    def start(self):
+        self.per_output = 1
+        return True
+
+    def forecast(self, noutput_items, ninputs):
+        return [noutput_items * self.per_output] * ninputs
+
+    def general_work(self, input_items, output_items):
+        n = min(len(input_items[0]), len(output_items[0]))
+        output_items[0][:n] = input_items[0][:n]
+        self.consume(0, n)
+        return n
+
+
 class qa_source(gr_unittest.TestCase):
     def setUp(self):
         self.tb = gr.top_block()
@@ -372,6 +394,22 @@ class qa_source(gr_unittest.TestCase):
         self.assertEqual(sum(overruns), chk.gaps)
         self.assertEqual(src.slots_dropped(), chk.gaps)
         self.assertGreaterEqual(src.slots_dropped(), src.slots_skipped())
+
+    def test_reader_forecast_is_not_called_before_its_start(self):
+        # With GNU Radio's own source this flowgraph runs; the ring check
+        # must not call a reader's forecast() before that reader's start()
+        # (nor let its exception escape source.start(): 3.10.5 then never
+        # releases tb.start()).
+        src = zcdma.source(spec(nbufs=4, bufsize=4096), 4)
+        blk = start_configured()
+        sink = blocks.vector_sink_f()
+        self.tb.connect(src, blk, blocks.head(4, 10000), sink)
+        starter = threading.Thread(target=self.tb.start, daemon=True)
+        starter.start()
+        starter.join(30)
+        self.assertFalse(starter.is_alive(), "tb.start() hangs")
+        self.tb.wait()
+        self.assertEqual(len(sink.data()), 10000)
 
 
 if __name__ == "__main__":

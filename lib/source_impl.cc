@@ -64,7 +64,9 @@ source_impl::~source_impl() = default;
 // included) plus one slot, else the source and that reader wait for each other
 // for good. tb.start() already raised for a too long history (ring_buffer::
 // check_new_reader); this also covers decimators and blocks connected by a
-// lock()/unlock(). Returns why the flowgraph cannot run, or "".
+// lock()/unlock(). It runs in the first work(), after the scheduler's start
+// barrier: a reader's forecast() may need state its own start() sets up.
+// Returns why the flowgraph cannot run, or "".
 std::string source_impl::check_readers() const
 {
     const uint64_t ring_items = d_ring->bufsize();
@@ -74,7 +76,11 @@ std::string source_impl::check_readers() const
         if (!b || !b->detail())
             continue;
         gr_vector_int need(b->detail()->ninputs(), 0);
-        b->forecast(b->output_multiple(), need);
+        try {
+            b->forecast(b->output_multiple(), need);
+        } catch (const std::exception& e) {
+            return "zcdma.source: forecast() of " + b->alias() + " failed: " + e.what();
+        }
         for (int port = 0; port < b->detail()->ninputs(); port++) {
             if (b->detail()->input(port).get() != r)
                 continue;
@@ -100,9 +106,9 @@ bool source_impl::start()
     // forever in 3.10.5 (scheduler_tpb's start barrier): log and end the
     // stream in work() instead.
     d_ring = dynamic_cast<ring_buffer*>(detail()->output(0).get());
+    d_readers_checked = false;
     if (d_ring) {
         d_ring->end_attach();
-        d_fatal = check_readers();
     } else {
         d_fatal = "zcdma.source: the output buffer is not the device ring";
     }
@@ -180,6 +186,12 @@ int source_impl::work(int noutput_items,
                       gr_vector_const_void_star&,
                       gr_vector_void_star& output_items)
 {
+    if (d_fatal.empty() && !d_readers_checked) {
+        d_readers_checked = true;
+        d_fatal = check_readers();
+        if (!d_fatal.empty())
+            d_logger->error("{:s}; ending the stream", d_fatal);
+    }
     if (!d_fatal.empty())
         return WORK_DONE;
     return_consumed_slots();

@@ -54,12 +54,13 @@ private:
     const bool d_slot_tags;
     std::deque<held_slot> d_held;
     bool d_first_after_start = true;
-    bool d_delivered_any = false;  // d_last_seq is valid
-    uint64_t d_last_seq = 0;       // sequence number of the last slot delivered
-    std::string d_fatal;           // why work() ends the stream at once
-    bool d_started = false;        // the device runs
-    bool d_skipping = false;       // handing slots back to resynchronise
-    ring_buffer* d_ring = nullptr; // output buffer (held by detail()), from start()
+    bool d_delivered_any = false;   // d_last_seq is valid
+    uint64_t d_last_seq = 0;        // sequence number of the last slot delivered
+    std::string d_fatal;            // why work() ends the stream at once
+    bool d_readers_checked = false; // check_readers() ran since start()
+    bool d_started = false;         // the device runs
+    bool d_skipping = false;        // handing slots back to resynchronise
+    ring_buffer* d_ring = nullptr;  // output buffer (held by detail()), from start()
     std::atomic<uint64_t> d_slots_out{ 0 };
     std::atomic<uint64_t> d_slots_returned{ 0 };
     std::atomic<uint64_t> d_in_ring_outputs{ 0 };

@@ -75,8 +75,8 @@ sim_device::sim_device(device_spec& spec)
                 " (" + std::to_string(fmt_size) + " bytes per sample)");
     if (itemsize && d_info.bufsize % itemsize)
         bad(spec,
-            "bufsize " + std::to_string(d_info.bufsize) + " is not a multiple of itemsize " +
-                std::to_string(itemsize));
+            "bufsize " + std::to_string(d_info.bufsize) +
+                " is not a multiple of itemsize " + std::to_string(itemsize));
     const uint64_t sample = itemsize ? itemsize : fmt_size;
     if (spec.has("samp_rate")) {
         if (!sample)
@@ -87,7 +87,8 @@ sim_device::sim_device(device_spec& spec)
         if (rate > 1e12)
             bad(spec,
                 "samp_rate " + spec.get_string("samp_rate", "") + " x " +
-                    std::to_string(sample) + " bytes per sample is more than 1e12 bytes/s");
+                    std::to_string(sample) +
+                    " bytes per sample is more than 1e12 bytes/s");
     }
     d_info.rate = static_cast<uint64_t>(rate);
     if (rate > 0 && d_info.rate == 0)

@@ -81,7 +81,10 @@ class slot_hold
 {
 public:
     slot_hold(const device::sptr& dev, const slot_info& s)
-        : d_dev(dev), d_mapping(dev->mapping()), d_data(dev->slot_data(s.index)), d_slot(s)
+        : d_dev(dev),
+          d_mapping(dev->mapping()),
+          d_data(dev->slot_data(s.index)),
+          d_slot(s)
     {
     }
     ~slot_hold()

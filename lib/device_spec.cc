@@ -6,9 +6,11 @@
  */
 
 #include "device_spec.h"
+#include <gnuradio/zcdma/device.h>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 
 namespace gr {
@@ -75,7 +77,8 @@ device_spec::get_size(const std::string& key, uint64_t def, uint64_t min, uint64
         bad(d_text, msg + " (expected an unsigned integer)");
     char* end = nullptr;
     errno = 0;
-    unsigned long long n = strtoull(v.c_str(), &end, 0);
+    // Always decimal: "010" is ten, "0x10" is an error, as a user reads them.
+    unsigned long long n = strtoull(v.c_str(), &end, 10);
     if (errno == ERANGE)
         bad(d_text, msg + " (out of range)");
     uint64_t mult = 1;
@@ -105,9 +108,11 @@ double device_spec::get_double(const std::string& key, double def, double min, d
         return def;
     d_used.insert(key);
     const std::string& v = it->second;
+    // Decimal only: strtod would also take hex floats ("0x1p4"), inf and nan.
+    const bool decimal = v.find_first_not_of("0123456789.eE+-") == std::string::npos;
     char* end = nullptr;
     double x = strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || !std::isfinite(x))
+    if (v.empty() || !decimal || *end != '\0' || !std::isfinite(x))
         bad(d_text, "bad value for '" + key + "': '" + v + "' (expected a number)");
     if (x < min || x > max)
         bad(d_text,
@@ -141,6 +146,31 @@ void device_spec::finish() const
     for (const auto& kv : d_values)
         if (!d_used.count(kv.first))
             bad(d_text, "unknown key '" + kv.first + "'");
+}
+
+std::string with_samp_rate(const std::string& spec, double samp_rate, size_t itemsize)
+{
+    if (!std::isfinite(samp_rate) || samp_rate < 0)
+        throw std::invalid_argument("zcdma: samp_rate must be a number >= 0, not " +
+                                    std::to_string(samp_rate));
+    if (itemsize == 0)
+        throw std::invalid_argument("zcdma: itemsize must be at least 1");
+    if (spec.find('/') != std::string::npos && spec.rfind("sim", 0) != 0)
+        return spec; // a device node: the hardware sets its own pace
+    try {
+        device_spec parsed(spec);
+        if (parsed.backend() != "sim" || parsed.has("rate") || parsed.has("samp_rate"))
+            return spec;
+        std::ostringstream os;
+        os.precision(17);
+        os << spec << (spec.find(':') == std::string::npos ? ":" : "")
+           << (parsed.has_keys() ? "," : "") << "samp_rate=" << samp_rate;
+        if (!parsed.has("format") && !parsed.has("itemsize"))
+            os << ",itemsize=" << itemsize;
+        return os.str();
+    } catch (const std::invalid_argument&) {
+        return spec; // device::make() will say what is wrong with it
+    }
 }
 
 } // namespace zcdma

@@ -29,11 +29,13 @@ public:
     const std::string& backend() const { return d_backend; }
     const std::string& text() const { return d_text; }
     bool has(const std::string& key) const { return d_values.count(key) != 0; }
+    bool has_keys() const { return !d_values.empty(); }
 
     std::string get_string(const std::string& key, const std::string& def);
-    //! Unsigned integer; accepts k/M/G (powers of 1024) suffixes.
+    //! Unsigned decimal integer ("010" is ten); accepts k/M/G (powers of
+    //! 1024) suffixes.
     uint64_t get_size(const std::string& key, uint64_t def, uint64_t min, uint64_t max);
-    //! Finite double, accepts scientific notation.
+    //! Finite decimal number, accepts scientific notation (no hex, inf, nan).
     double get_double(const std::string& key, double def, double min, double max);
     //! One of \p choices.
     std::string get_choice(const std::string& key,

@@ -129,6 +129,7 @@ public:
         }
     }
     std::string name() const override { return "tone"; }
+    size_t sample_size() const override { return format_size(d_format); }
 
 private:
     sample_format d_format;
@@ -157,6 +158,7 @@ public:
         }
     }
     std::string name() const override { return "noise"; }
+    size_t sample_size() const override { return format_size(d_format); }
 
 private:
     sample_format d_format;

@@ -29,6 +29,9 @@ public:
     virtual ~pattern_generator() = default;
     virtual void fill(uint8_t* dst, size_t nbytes, uint64_t stream_offset) = 0;
     virtual std::string name() const = 0;
+    //! Bytes per sample of the pattern's `format` (tone, noise); 0 when the
+    //! pattern has no sample format.
+    virtual size_t sample_size() const { return 0; }
 
     /*! Consumes the pattern's keys from \p spec; throws for bad values and
      *  for keys of other patterns. \p bufsize is the slot size. */

@@ -6,6 +6,7 @@
  */
 
 #include "device_spec.h"
+#include <gnuradio/zcdma/device.h>
 #include <boost/test/unit_test.hpp>
 #include <stdexcept>
 
@@ -64,4 +65,30 @@ BOOST_AUTO_TEST_CASE(rejects_bad_input)
     expect_error("sim:nbufs=1,nbufs=2", "given twice");
     expect_error("sim:nbufs=2,,rate=1", "empty key=value");
     expect_error(":nbufs=2", "empty backend");
+}
+
+BOOST_AUTO_TEST_CASE(numbers_are_decimal)
+{
+    device_spec s("sim:nbufs=010,bufsize=08k,rate=010e1");
+    BOOST_CHECK_EQUAL(s.get_size("nbufs", 1, 1, 100), 10u); // not octal 8
+    BOOST_CHECK_EQUAL(s.get_size("bufsize", 1, 1, 1ull << 30), 8192u);
+    BOOST_CHECK_EQUAL(s.get_double("rate", 0, 0, 1e9), 100.0);
+    expect_error("sim:nbufs=0x10", "'nbufs': '0x10'");
+    expect_error("sim:rate=0x10", "'rate': '0x10'");
+    expect_error("sim:rate=0x1p4", "'rate': '0x1p4'");
+    expect_error("sim:rate=infinity", "'rate': 'infinity'");
+}
+
+BOOST_AUTO_TEST_CASE(with_samp_rate_fills_in_a_missing_rate)
+{
+    using gr::zcdma::with_samp_rate;
+    BOOST_CHECK_EQUAL(with_samp_rate("sim", 2e6, 4), "sim:samp_rate=2000000,itemsize=4");
+    BOOST_CHECK_EQUAL(with_samp_rate("sim:pattern=tone,format=fc32", 2e6, 8),
+                      "sim:pattern=tone,format=fc32,samp_rate=2000000");
+    BOOST_CHECK_EQUAL(with_samp_rate("sim:rate=0", 2e6, 8), "sim:rate=0");
+    BOOST_CHECK_EQUAL(with_samp_rate("sim:samp_rate=5", 2e6, 8), "sim:samp_rate=5");
+    BOOST_CHECK_EQUAL(with_samp_rate("/dev/zcdma0", 2e6, 8), "/dev/zcdma0");
+    BOOST_CHECK_EQUAL(with_samp_rate("sim:,", 2e6, 8), "sim:,"); // malformed
+    BOOST_CHECK_THROW(with_samp_rate("sim", -1, 8), std::invalid_argument);
+    BOOST_CHECK_THROW(with_samp_rate("sim", 1, 0), std::invalid_argument);
 }

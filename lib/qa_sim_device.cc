@@ -5,13 +5,16 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "sim_device.h"
 #include <gnuradio/zcdma/device.h>
 #include <poll.h>
 #include <system_error>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 using namespace gr::zcdma;
@@ -155,4 +158,81 @@ BOOST_AUTO_TEST_CASE(patterns_and_bad_specs)
                       std::system_error);
     BOOST_CHECK_THROW(device::make("radio"), std::invalid_argument);
     BOOST_CHECK_THROW(device::make("/nonexistent/zcdma0"), std::system_error);
+}
+
+BOOST_AUTO_TEST_CASE(stop_wakes_a_blocked_acquire)
+{
+    // As the driver's ACQUIRE returns ENODATA after STOP: an acquire(-1)
+    // blocked in one thread returns (throws logic_error) when another thread
+    // stops the device. Both slots are held, so nothing else can wake it.
+    auto dev = device::make("sim:nbufs=2,bufsize=4096,rate=0");
+    for (int round = 0; round < 20; round++) {
+        dev->start();
+        slot_info a, b;
+        BOOST_REQUIRE(dev->acquire(a, 2000));
+        BOOST_REQUIRE(dev->acquire(b, 2000));
+        std::promise<void> entering;
+        auto waiter = std::async(std::launch::async, [&] {
+            slot_info s;
+            entering.set_value();
+            return dev->acquire(s, -1) ? std::string("got a slot") : "timed out";
+        });
+        entering.get_future().wait();
+        dev->stop();
+        if (waiter.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+            BOOST_ERROR("acquire(-1) still blocked 10 s after stop()");
+            dev->release(a.index, a.seq); // unblock it (a refill) so the test ends
+            dev->release(b.index, b.seq);
+            dev->start();
+            waiter.wait();
+            return;
+        }
+        BOOST_CHECK_THROW(
+            {
+                const std::string what = waiter.get();
+                BOOST_TEST_MESSAGE(what);
+            },
+            std::logic_error);
+        dev->release(a.index, a.seq);
+        dev->release(b.index, b.seq);
+        dev->stop();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ring_larger_than_half_the_ram_is_refused)
+{
+    const uint64_t limit = gr::zcdma::sim_device::max_ring_size();
+    const uint64_t ram = uint64_t(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+    BOOST_CHECK_EQUAL(limit, std::min<uint64_t>(ram / 2, 1ull << 36));
+    const uint64_t nbufs = limit / (1ull << 30) + 1;
+    const std::string text = "sim:nbufs=" + std::to_string(nbufs) + ",bufsize=1G";
+    try {
+        device::make(text);
+        BOOST_ERROR("'" + text + "' was accepted");
+    } catch (const std::invalid_argument& e) {
+        const std::string msg = e.what();
+        BOOST_TEST_MESSAGE(msg);
+        BOOST_CHECK(msg.find(std::to_string(nbufs << 30) + " bytes") !=
+                    std::string::npos);
+        BOOST_CHECK(msg.find(std::to_string(limit) + " bytes") != std::string::npos);
+    }
+    // Just below the limit the geometry is fine (nothing is touched yet).
+    const uint64_t fits = limit / 4096 / 2 * 4096;
+    BOOST_CHECK_NO_THROW(device::make("sim:nbufs=2,bufsize=" + std::to_string(fits)));
+}
+
+BOOST_AUTO_TEST_CASE(samp_rate_counts_samples_of_the_format)
+{
+    BOOST_CHECK_EQUAL(
+        device::make("sim:pattern=tone,format=sc16,samp_rate=1e6")->info().rate,
+        4000000u);
+    BOOST_CHECK_EQUAL(device::make("sim:pattern=noise,samp_rate=1e6")->info().rate,
+                      8000000u);
+    BOOST_CHECK_EQUAL(device::make("sim:samp_rate=3e6,itemsize=2")->info().rate,
+                      6000000u);
+    BOOST_CHECK_EQUAL(device::make("sim:nbufs=010,bufsize=4096")->info().nbufs, 10u);
+    BOOST_CHECK_THROW(device::make("sim:samp_rate=1e6"), std::invalid_argument);
+    BOOST_CHECK_THROW(device::make("sim:rate=1,samp_rate=1"), std::invalid_argument);
+    BOOST_CHECK_THROW(device::make("sim:pattern=tone,format=f32,itemsize=8"),
+                      std::invalid_argument);
 }

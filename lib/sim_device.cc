@@ -7,7 +7,6 @@
 
 #include "realtime_clock.h"
 #include "sim_device.h"
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <system_error>
@@ -21,7 +20,24 @@ namespace zcdma {
 
 namespace {
 constexpr uint64_t max_ring_bytes = 1ull << 36; // 64 GiB of address space x2
+
+[[noreturn]] void bad(const device_spec& spec, const std::string& what)
+{
+    throw std::invalid_argument("zcdma: device '" + spec.text() + "': " + what);
+}
 } // namespace
+
+uint64_t sim_device::max_ring_size()
+{
+    // The producer touches every page of the ring and shmem pages cannot be
+    // reclaimed while mapped: a ring of most of RAM would take the machine
+    // down at start(), so half of the physical memory is the limit.
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return max_ring_bytes;
+    return std::min(max_ring_bytes, static_cast<uint64_t>(pages) * page / 2);
+}
 
 sim_device::sim_device(device_spec& spec)
 {
@@ -31,20 +47,52 @@ sim_device::sim_device(device_spec& spec)
     d_info.nbufs = static_cast<uint32_t>(spec.get_size("nbufs", 64, 1, 65536));
     d_info.bufsize = spec.get_size("bufsize", 256 * 1024, 1, max_ring_bytes);
     if (d_info.bufsize % page)
-        throw std::invalid_argument("zcdma: device '" + spec.text() + "': bufsize " +
-                                    std::to_string(d_info.bufsize) +
-                                    " is not a multiple of the page size " +
-                                    std::to_string(page));
-    if (d_info.bufsize * d_info.nbufs > max_ring_bytes)
-        throw std::invalid_argument("zcdma: device '" + spec.text() +
-                                    "': ring of nbufs*bufsize bytes is too large");
-    const double rate = spec.get_double("rate", 0.0, 0.0, 1e12);
+        bad(spec,
+            "bufsize " + std::to_string(d_info.bufsize) +
+                " is not a multiple of the page size " + std::to_string(page));
+    const uint64_t ring = d_info.bufsize * d_info.nbufs;
+    const uint64_t limit = max_ring_size();
+    if (ring > limit)
+        bad(spec,
+            "a ring of " + std::to_string(d_info.nbufs) + " x " +
+                std::to_string(d_info.bufsize) + " = " + std::to_string(ring) +
+                " bytes is larger than the sim allows: " + std::to_string(limit) +
+                " bytes (half of the physical memory, at most 64 GiB)");
+    if (spec.has("rate") && spec.has("samp_rate"))
+        bad(spec, "give rate (bytes/s) or samp_rate (samples/s), not both");
+    double rate = spec.get_double("rate", 0.0, 0.0, 1e12);
+    const double samp_rate = spec.get_double("samp_rate", 0.0, 0.0, 1e12);
+    const uint64_t itemsize = spec.get_size("itemsize", 0, 1, d_info.bufsize);
+    d_pattern = pattern_generator::make(spec, d_info.bufsize);
+    const std::string format = spec.get_string("format", "fc32");
+    spec.finish();
+
+    // The sample size samp_rate counts in: itemsize, or the tone/noise format.
+    const uint64_t fmt_size = d_pattern->sample_size();
+    if (itemsize && fmt_size && itemsize != fmt_size)
+        bad(spec,
+            "itemsize " + std::to_string(itemsize) + " does not match format " + format +
+                " (" + std::to_string(fmt_size) + " bytes per sample)");
+    if (itemsize && d_info.bufsize % itemsize)
+        bad(spec,
+            "bufsize " + std::to_string(d_info.bufsize) +
+                " is not a multiple of itemsize " + std::to_string(itemsize));
+    const uint64_t sample = itemsize ? itemsize : fmt_size;
+    if (spec.has("samp_rate")) {
+        if (!sample)
+            bad(spec,
+                "samp_rate needs the sample size: add itemsize=BYTES (pattern=" +
+                    d_pattern->name() + " has no sample format)");
+        rate = samp_rate * static_cast<double>(sample);
+        if (rate > 1e12)
+            bad(spec,
+                "samp_rate " + spec.get_string("samp_rate", "") + " x " +
+                    std::to_string(sample) +
+                    " bytes per sample is more than 1e12 bytes/s");
+    }
     d_info.rate = static_cast<uint64_t>(rate);
     if (rate > 0 && d_info.rate == 0)
-        throw std::invalid_argument("zcdma: device '" + spec.text() +
-                                    "': rate must be 0 or at least 1 byte/s");
-    d_pattern = pattern_generator::make(spec, d_info.bufsize);
-    spec.finish();
+        bad(spec, "rate must be 0 or at least 1 byte/s");
     d_info.mmap_size = d_info.bufsize * d_info.nbufs;
     d_info.name = spec.text();
     d_info.backend = "sim";
@@ -128,6 +176,10 @@ void sim_device::stop()
     d_fill_idx = d_deliver_idx;
     set_readable_locked(false);
     d_running = false;
+    d_stops++;
+    // An acquire() blocked in another thread returns (it throws, as the
+    // driver's ACQUIRE returns ENODATA after STOP).
+    d_consumer_cv.notify_all();
 }
 
 bool sim_device::producer_may_fill_locked() const
@@ -210,6 +262,8 @@ void sim_device::producer_loop()
         d_stats.bytes_filled += d_info.bufsize;
         d_stats.slots_queued++;
         set_readable_locked(true);
+        if (d_acquire_waiters)
+            d_consumer_cv.notify_all();
         if (realtime)
             next += period;
     }
@@ -235,36 +289,32 @@ bool sim_device::acquire(slot_info& out, int timeout_ms)
 {
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
-    bool timed_out = false;
-    for (;;) {
-        bool got, kick;
-        {
-            std::lock_guard<std::mutex> lk(d_mutex);
-            got = take_locked(out);
-            if (!got && !d_running)
-                throw std::logic_error("zcdma: device '" + d_info.name +
-                                       "' is not started");
-            kick = d_producer_waiting && producer_may_fill_locked();
-        }
-        if (kick)
-            d_producer_cv.notify_one();
-        if (got)
-            return true;
-        if (timed_out)
+    std::unique_lock<std::mutex> lk(d_mutex);
+    const uint64_t stops = d_stops;
+    // Like the driver's wait queue: woken by a filled slot and by stop().
+    const auto ready = [this, stops] {
+        return d_stats.slots_queued > 0 || !d_running || d_stops != stops;
+    };
+    if (timeout_ms != 0 && !ready()) {
+        d_acquire_waiters++;
+        bool woken = true;
+        if (timeout_ms < 0)
+            d_consumer_cv.wait(lk, ready);
+        else
+            woken = d_consumer_cv.wait_until(lk, deadline, ready);
+        d_acquire_waiters--;
+        if (!woken)
             return false;
-        int wait_ms = -1;
-        if (timeout_ms >= 0) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - clock::now());
-            wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
-        }
-        pollfd pfd = { d_eventfd, POLLIN, 0 };
-        int r = poll(&pfd, 1, wait_ms);
-        if (r < 0 && errno != EINTR)
-            throw std::system_error(errno, std::generic_category(), "zcdma: poll");
-        // One last look after a timeout, then give up.
-        timed_out = (r == 0);
     }
+    const bool got = take_locked(out);
+    if (!got && !d_running)
+        throw std::logic_error("zcdma: device '" + d_info.name + "' is not started");
+    if (!got && d_stops != stops)
+        throw std::logic_error("zcdma: device '" + d_info.name +
+                               "' was stopped while acquire() waited");
+    if (d_producer_waiting && producer_may_fill_locked())
+        d_producer_cv.notify_one();
+    return got;
 }
 
 void sim_device::release(uint32_t index, uint64_t seq)

@@ -43,6 +43,10 @@ public:
     uint32_t next_index() const override;
     ring_mapping::sptr mapping() const override { return d_mapping; }
 
+    //! The largest ring (nbufs * bufsize bytes) the sim accepts: half of
+    //! the physical memory, at most 64 GiB.
+    static uint64_t max_ring_size();
+
 private:
     enum class slot_state { free, filling, filled, held };
     struct slot {
@@ -65,6 +69,9 @@ private:
 
     mutable std::mutex d_mutex;
     std::condition_variable d_producer_cv;
+    std::condition_variable d_consumer_cv; // acquire() waits here
+    uint32_t d_acquire_waiters = 0;
+    uint64_t d_stops = 0; // stop() calls, so a waiting acquire() sees one
     std::vector<slot> d_slots;
     uint32_t d_fill_idx = 0;    // next slot the producer writes
     uint32_t d_deliver_idx = 0; // next slot acquire() hands out

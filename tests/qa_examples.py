@@ -80,6 +80,80 @@ class qa_examples(gr_unittest.TestCase):
             rx.kill()
             rx.wait()
 
+    def samp_rate_flowgraph(self, blocks):
+        """Compile a flowgraph with samp_rate = 250e3 and these zcdma sources
+        (name: params); returns grcc's result."""
+        enabled = "states: {state: enabled}"
+        lines = [
+            "options:",
+            "  parameters: {id: samp_rate_fg, generate_options: no_gui}",
+            "  " + enabled,
+        ]
+        lines += [
+            "blocks:",
+            "- {name: samp_rate, id: variable, parameters: {value: '250e3'}, " + enabled + "}",
+        ]
+        sink_types = {"fc32": ("complex", 1), "sc16": ("short", 2)}
+        connections = []
+        for name, params in blocks.items():
+            params = {"samp_rate": "samp_rate", "type": "fc32", **params}
+            text = ", ".join(f"{k}: '{v}'" for k, v in params.items())
+            lines.append(f"- {{name: {name}, id: zcdma_source, parameters: {{{text}}}, {enabled}}}")
+            sink_type, vlen = sink_types[params["type"]]
+            lines.append(
+                f"- {{name: {name}_sink, id: blocks_null_sink, "
+                f"parameters: {{type: {sink_type}, vlen: '{vlen}'}}, {enabled}}}"
+            )
+            connections.append(f"- [{name}, '0', {name}_sink, '0']")
+        lines += ["connections:", *connections, "metadata: {file_format: 1}"]
+        grc = os.path.join(self.out, "samp_rate_fg.grc")
+        with open(grc, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return subprocess.run(
+            ["grcc", "-o", self.out, grc], capture_output=True, text=True, env=env()
+        )
+
+    def test_source_uses_flowgraph_samp_rate(self):
+        # Issue 9 item 17: a sim device that names no rate runs at the
+        # flowgraph's samp_rate (samples of the Output Type); a rate in the
+        # device string wins.
+        blocks = {
+            "follows": {"device": "sim:pattern=counter,nbufs=4,bufsize=64k"},
+            "own_rate": {"device": "sim:rate=0,nbufs=4,bufsize=64k"},
+            "shorts": {
+                "device": "sim:pattern=tone,format=sc16,nbufs=4,bufsize=64k",
+                "type": "sc16",
+            },
+        }
+        # A sim format= must match the Output Type.
+        bad = {"device": "sim:pattern=tone,format=sc16", "type": "fc32"}
+        r = self.samp_rate_flowgraph({**blocks, "bad": bad})
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("format=", r.stdout + r.stderr)
+        r = self.samp_rate_flowgraph(blocks)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(os.path.join(self.out, "samp_rate_fg.py")) as f:
+            self.assertIn(
+                "zcdma.with_samp_rate('sim:pattern=counter,nbufs=4,bufsize=64k', samp_rate, 8)",
+                f.read(),
+            )
+        probe = (
+            "import samp_rate_fg\n"
+            "tb = samp_rate_fg.samp_rate_fg()\n"
+            "print(*(b.get_device().info.rate for b in (tb.follows, tb.own_rate, tb.shorts)))\n"
+        )
+        r = subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            env=env(),
+            cwd=self.out,
+            timeout=120,
+        )
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # 250e3 samples/s x 8 bytes; the device's own rate=0; 250e3 x 4 (sc16).
+        self.assertEqual(r.stdout.split(), ["2000000", "0", "1000000"])
+
     def run_example(self, script, *args):
         r = subprocess.run(
             [sys.executable, os.path.join(EXAMPLES, script), *args],

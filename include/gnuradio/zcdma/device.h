@@ -153,6 +153,23 @@ public:
     const uint8_t* slot_data(uint32_t index) const;
 };
 
+/*!
+ * \brief The device string to open for a flowgraph running at \p samp_rate.
+ * \ingroup zcdma
+ *
+ * \details
+ * A sim device string that names no rate (neither `rate=` nor `samp_rate=`)
+ * comes back with `samp_rate=` \p samp_rate added, and `itemsize=` \p itemsize
+ * unless it names a `format` or an `itemsize`; any other string (a rate of
+ * its own, the kernel device, a malformed string) comes back unchanged.
+ * The ZCDMA Source in GRC opens its device through this, so a rate in the
+ * device string wins over the flowgraph's samp_rate. Throws
+ * std::invalid_argument for a negative or non-finite \p samp_rate or a zero
+ * \p itemsize.
+ */
+ZCDMA_API std::string
+with_samp_rate(const std::string& spec, double samp_rate, size_t itemsize);
+
 } // namespace zcdma
 } // namespace gr
 

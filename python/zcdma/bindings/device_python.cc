@@ -24,12 +24,27 @@ using namespace gr::zcdma;
 
 namespace {
 
-// A numpy array over [ptr, ptr+nbytes) of the ring; its base holds the mapping.
-py::array ring_array(const ring_mapping::sptr& map,
-                     const void* ptr,
-                     size_t nbytes,
-                     const py::dtype& dt)
+// The ring holds raw bytes: a dtype that numpy would read as object pointers
+// (or that is not plain data some other way) would crash the interpreter.
+void check_plain_dtype(const py::dtype& dt)
 {
+    constexpr char item_refcount = 0x01;   // NPY_ITEM_REFCOUNT: holds objects
+    constexpr char item_is_pointer = 0x04; // NPY_ITEM_IS_POINTER
+    static const std::string plain_kinds = "biufcmMSUV";
+    if ((dt.flags() & (item_refcount | item_is_pointer)) ||
+        plain_kinds.find(dt.kind()) == std::string::npos)
+        throw py::type_error(
+            "zcdma: dtype " +
+            py::repr(static_cast<const py::object&>(dt)).cast<std::string>() +
+            " holds Python objects or is not plain data; the ring holds raw bytes: "
+            "use a numeric, bytes or structured dtype");
+}
+
+// A numpy array over [ptr, ptr+nbytes) of the ring; \p base keeps what the
+// array needs alive (the mapping, and for a slot the slot itself).
+py::array ring_array(py::object base, const void* ptr, size_t nbytes, const py::dtype& dt)
+{
+    check_plain_dtype(dt);
     const auto isz = static_cast<size_t>(dt.itemsize());
     if (isz == 0 || nbytes % isz)
         throw py::value_error(
@@ -37,64 +52,142 @@ py::array ring_array(const ring_mapping::sptr& map,
             " bytes are not a whole number of items of dtype " +
             py::repr(static_cast<const py::object&>(dt)).cast<std::string>() +
             " (itemsize " + std::to_string(isz) + ")");
-    py::capsule base(new ring_mapping::sptr(map),
-                     [](void* p) { delete static_cast<ring_mapping::sptr*>(p); });
     py::array a(dt,
                 std::vector<py::ssize_t>{ static_cast<py::ssize_t>(nbytes / isz) },
                 std::vector<py::ssize_t>{ static_cast<py::ssize_t>(isz) },
                 ptr,
-                base);
+                std::move(base));
     // The pages are mapped PROT_READ: numpy must not offer to write them.
     py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
     return a;
 }
 
-// What acquire() returns: one held slot.
+template <typename T>
+py::capsule shared_capsule(const std::shared_ptr<T>& p)
+{
+    return py::capsule(new std::shared_ptr<T>(p),
+                       [](void* q) { delete static_cast<std::shared_ptr<T>*>(q); });
+}
+
+/*
+ * One acquired slot, shared by its buffer and by every numpy view of it
+ * (DESIGN §3 "Views and slots"): the slot goes back to the device when the
+ * buffer was released and the last view is gone. It lives here, above the
+ * backends, so the sim and the kernel device behave alike. It does not keep
+ * the device open: once the device is gone no producer rewrites the pages,
+ * and the mapping it holds keeps them readable.
+ */
+class slot_hold
+{
+public:
+    slot_hold(const device::sptr& dev, const slot_info& s)
+        : d_dev(dev),
+          d_mapping(dev->mapping()),
+          d_data(dev->slot_data(s.index)),
+          d_slot(s)
+    {
+    }
+    ~slot_hold()
+    {
+        try {
+            give_back();
+        } catch (...) {
+            // Nobody to tell (a view died); the device already said no.
+        }
+    }
+    slot_hold(const slot_hold&) = delete;
+    slot_hold& operator=(const slot_hold&) = delete;
+
+    void give_back()
+    {
+        if (d_given_back)
+            return;
+        d_given_back = true;
+        if (auto dev = d_dev.lock())
+            dev->release(d_slot.index, d_slot.seq);
+    }
+
+    const uint8_t* data() const { return d_data; }
+    const slot_info& slot() const { return d_slot; }
+
+private:
+    std::weak_ptr<device> d_dev;
+    ring_mapping::sptr d_mapping;
+    const uint8_t* d_data;
+    slot_info d_slot;
+    bool d_given_back = false;
+};
+
+// What acquire() returns. release() (or leaving the with block) ends the
+// buffer's own claim on the slot; views taken from it keep the slot until
+// they go (release() does not raise BufferError as memoryview.release()
+// does: a with block must be able to end while an array of it lives on).
 class buffer
 {
 public:
-    buffer(device::sptr dev, const slot_info& s) : d_dev(std::move(dev)), d_slot(s) {}
-    ~buffer()
+    buffer(const device::sptr& dev, const slot_info& s)
+        : d_dev(dev), d_hold(std::make_shared<slot_hold>(dev, s)), d_slot(s)
     {
-        // A forgotten buffer must not leak its slot forever.
-        if (!d_released) {
-            try {
-                d_dev->release(d_slot.index, d_slot.seq);
-            } catch (...) {
-            }
-        }
     }
+    ~buffer() = default; // a forgotten buffer's slot goes back with its hold
 
     void release()
     {
-        if (d_released)
+        if (!d_hold)
             throw std::logic_error("zcdma: slot " + std::to_string(d_slot.index) +
                                    " (seq " + std::to_string(d_slot.seq) +
                                    ") was already released");
-        d_released = true;
-        d_dev->release(d_slot.index, d_slot.seq);
+        auto hold = std::move(d_hold);
+        d_dev.reset();
+        // No view left: hand the slot back now, so that errors reach the
+        // caller. Otherwise the last view hands it back (under the GIL, as
+        // every reference to the hold is dropped).
+        if (hold.use_count() == 1)
+            hold->give_back();
     }
 
     py::array array(const py::object& dtype) const
     {
-        return ring_array(d_dev->mapping(),
-                          d_dev->slot_data(d_slot.index),
+        if (!d_hold)
+            throw py::value_error("zcdma: slot " + std::to_string(d_slot.index) +
+                                  " (seq " + std::to_string(d_slot.seq) +
+                                  ") was released: take its arrays before release()");
+        return ring_array(shared_capsule(d_hold),
+                          d_hold->data(),
                           d_slot.nbytes,
                           py::dtype::from_args(dtype));
     }
 
     const slot_info& slot() const { return d_slot; }
-    bool released() const { return d_released; }
-    uintptr_t address() const
-    {
-        return reinterpret_cast<uintptr_t>(d_dev->slot_data(d_slot.index));
-    }
+    bool released() const { return !d_hold; }
+    uintptr_t address() const { return d_address; }
 
 private:
-    device::sptr d_dev;
+    device::sptr d_dev; // an unreleased buffer keeps its device open
+    std::shared_ptr<slot_hold> d_hold;
     slot_info d_slot;
-    bool d_released = false;
+    uintptr_t d_address = reinterpret_cast<uintptr_t>(d_hold->data());
 };
+
+// The buffer protocol of a buffer: bytes of a read-only uint8 view of the
+// slot, so memoryview(buf), bytes(buf) and socket.send(buf) hold the slot
+// like buf.array() does (view->obj is that array; numpy releases it).
+extern "C" int buffer_getbuffer(PyObject* self, Py_buffer* view, int flags)
+{
+    view->obj = nullptr;
+    try {
+        const auto& b = py::handle(self).cast<const buffer&>();
+        py::array a = b.array(py::dtype::of<uint8_t>());
+        return PyObject_GetBuffer(a.ptr(), view, flags);
+    } catch (py::error_already_set& e) {
+        e.restore();
+    } catch (const py::builtin_exception& e) {
+        e.set_error();
+    } catch (const std::exception& e) {
+        PyErr_SetString(PyExc_BufferError, e.what());
+    }
+    return -1;
+}
 
 // Waits in short slices so Ctrl-C reaches Python while we block.
 std::unique_ptr<buffer> acquire(const device::sptr& dev, const py::object& timeout)
@@ -222,7 +315,13 @@ void bind_device(py::module& m)
                        "slots_held",
                        "slots_queued" });
 
-    py::class_<buffer>(m, "buffer", D(buffer))
+    py::class_<buffer> buffer_cls(m, "buffer", py::buffer_protocol(), D(buffer));
+    // pybind11's def_buffer cannot report an error (a released buffer), so
+    // the slot is filled in by hand on the heap type pybind11 made for us.
+    auto* heap_type = reinterpret_cast<PyHeapTypeObject*>(buffer_cls.ptr());
+    heap_type->as_buffer.bf_getbuffer = buffer_getbuffer;
+    heap_type->as_buffer.bf_releasebuffer = nullptr;
+    buffer_cls
         .def("array",
              &buffer::array,
              py::arg("dtype") = py::dtype::of<uint8_t>(),
@@ -253,6 +352,13 @@ void bind_device(py::module& m)
                    (b.released() ? " released>" : ">");
         });
 
+    m.def("with_samp_rate",
+          &with_samp_rate,
+          py::arg("device"),
+          py::arg("samp_rate"),
+          py::arg("itemsize"),
+          D(with_samp_rate));
+
     py::class_<device, device::sptr>(m, "device", D(device))
         .def(py::init(&device::make), py::arg("device"))
         .def_property_readonly("info", &device::info, py::return_value_policy::copy)
@@ -265,8 +371,10 @@ void bind_device(py::module& m)
             "mapping",
             [](const device& d) {
                 auto map = d.mapping();
-                return ring_array(
-                    map, map->base(), 2 * map->ring_bytes(), py::dtype::of<uint8_t>());
+                return ring_array(shared_capsule(map),
+                                  map->base(),
+                                  2 * map->ring_bytes(),
+                                  py::dtype::of<uint8_t>());
             },
             D(device, mapping))
         .def("__iter__", [](py::object self) { return self; })

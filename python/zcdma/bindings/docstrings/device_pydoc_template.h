@@ -31,10 +31,31 @@ Read-only uint8 view of the whole double mapping (2 x mmap_size bytes).
 Every buffer.array() lies inside it.)doc";
 
 static const char* __doc_gr_zcdma_buffer =
-    R"doc(One acquired slot. Leaving a with-block releases it.)doc";
+    R"doc(One acquired slot. Leaving a with-block releases it, as release() does.
+
+A buffer supports the buffer protocol: memoryview(buf), bytes(buf) and
+sock.send(buf) see the slot's bytes in place (read-only).
+
+Views keep the slot: the slot goes back to the producer only when the buffer
+was released (or left its with-block) and no array or memoryview of it
+remains; stats.slots_held counts it until then. release() with views alive
+does not raise (unlike memoryview.release()): it ends the buffer's own claim
+(buf.released becomes True, array() raises ValueError) and the last view hands
+the slot back. Views do not keep the device open.)doc";
 
 static const char* __doc_gr_zcdma_buffer_array =
     R"doc(array(dtype=numpy.uint8) -> numpy.ndarray
 
-Read-only view of the slot's bytes as dtype; no copy. The array keeps the ring
-mapping alive, but once the slot is released the producer may overwrite it.)doc";
+Read-only view of the slot's bytes as dtype; no copy. The array and every
+view derived from it (a[::2], a.view(...), memoryview(a)) hold the slot, so
+the producer cannot rewrite it while they live. dtype must be plain data
+(TypeError for object dtypes); its itemsize must divide nbytes (ValueError).)doc";
+
+static const char* __doc_gr_zcdma_with_samp_rate =
+    R"doc(with_samp_rate(device, samp_rate, itemsize) -> str
+
+The device string to open in a flowgraph running at samp_rate samples/s of
+itemsize bytes. A sim string that names no rate (neither rate= nor
+samp_rate=) comes back with samp_rate= added, and itemsize= unless it names a
+format or an itemsize; any other string comes back unchanged, so a rate in
+the device string wins. GRC's ZCDMA Source uses it.)doc";

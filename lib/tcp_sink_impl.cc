@@ -174,6 +174,7 @@ bool tcp_sink_impl::stop()
         d_tracker.abandon();
     }
     d_connected = false;
+    d_link->restart();      // closes a pending connect
     maybe_post_stats(true); // the listening socket stays for the next start()
     return true;
 }

@@ -246,6 +246,55 @@ class qa_tcp_sink_net(gr_unittest.TestCase):
         # The name is resolved for each connection (one may be under way).
         self.assertIn(s["resolutions"] - s["reconnects"], (1, 2))
 
+    def test_failed_accept_backs_off(self):
+        # accept() fails with EMFILE: the peer stays queued and the listening
+        # socket readable. The sink must wait, not spin, and serve the peer
+        # once descriptors are free again. In a child: it exhausts its fds.
+        script = textwrap.dedent(
+            f"""
+            import json, os, resource, socket, time
+            from gnuradio import gr, zcdma
+            tb = gr.top_block()
+            src = zcdma.source({spec(pattern="counter", rate=0, nbufs=16, bufsize=65536)!r}, 8)
+            snk = zcdma.tcp_sink(8, "127.0.0.1", 0, server=True, zerocopy="off")
+            tb.connect(src, snk)
+            tb.start()
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 4096), hard))
+            c = socket.socket()  # its fd is made before the table fills
+            hog = []
+            try:
+                while True:
+                    hog.append(os.open("/dev/null", os.O_RDONLY))
+            except OSError:
+                pass
+            c.connect(("127.0.0.1", snk.port()))
+            t0 = sum(os.times()[:2])
+            time.sleep(2)  # what a spinning sink would burn, not a synchronisation
+            cpu = sum(os.times()[:2]) - t0
+            failures = snk.stats().get("accept_failures")
+            for fd in hog:
+                os.close(fd)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+            got = 0
+            while got < 1 << 20:
+                got += len(c.recv(1 << 20))
+            tb.stop()
+            tb.wait()
+            print(json.dumps({{"cpu": cpu, "failures": failures, "got": got}}))
+            """
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+        )
+        self.assertEqual(out.returncode, 0, out.stderr)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        self.assertLess(r["cpu"], 1.0, r)  # a spinning work thread burns ~2 s
+        self.assertIsNotNone(r["failures"], "no accept_failures counter")
+        # 100+200+400+800 ms of back-off in 2 s: about 5 failed accept() calls.
+        self.assertTrue(1 <= r["failures"] <= 10, r)
+        self.assertGreaterEqual(r["got"], 1 << 20)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_tcp_sink_net)

@@ -289,7 +289,8 @@ class qa_tcp_sink_net(gr_unittest.TestCase):
         )
         self.assertEqual(out.returncode, 0, out.stderr)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        self.assertLess(r["cpu"], 1.0, r)  # a spinning work thread burns ~2 s
+        # A spinning work thread burns up to 2 s (0.5 s measured on a busy machine).
+        self.assertLess(r["cpu"], 0.25, r)
         self.assertIsNotNone(r["failures"], "no accept_failures counter")
         # 100+200+400+800 ms of back-off in 2 s: about 5 failed accept() calls.
         self.assertTrue(1 <= r["failures"] <= 10, r)

@@ -28,17 +28,29 @@ IFF_NO_PI = 0x1000
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def why_not():
-    """None if namespaces can be made here, else the reason to skip."""
+def why_not(need_tun=False):
+    """None if namespaces (with a veth pair, and tap devices if need_tun)
+    can be made here, else the reason to skip."""
     if os.geteuid() != 0:
         return "needs root (ip netns add)"
     if not shutil.which("ip"):
         return "needs iproute2"
+    if need_tun and not os.path.exists("/dev/net/tun"):
+        return "needs /dev/net/tun (tap devices)"
     name = f"zcdma-probe-{os.getpid()}"
     r = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
     if r.returncode:
         return "ip netns add failed: " + r.stderr.strip()
-    subprocess.run(["ip", "netns", "del", name])
+    try:
+        r = subprocess.run(
+            ["ip", "-n", name, "link", "add", "va", "type", "veth", "peer", "name", "vb"],
+            capture_output=True,
+            text=True,
+        )
+        if r.returncode:
+            return "cannot make a veth pair: " + r.stderr.strip()
+    finally:
+        subprocess.run(["ip", "netns", "del", name])
     return None
 
 

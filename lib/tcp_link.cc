@@ -266,7 +266,7 @@ void tcp_link::attempt_failed(int err, bool timed_out)
     if (timed_out)
         d_connect_timeouts++;
     const bool last = d_next_addr >= d_addrs.size();
-    if (d_warn && (d_connect_failures == 0 || d_backoff.at_max() || !last))
+    if (d_warn && (d_connect_failures == 0 || d_backoff.at_max()))
         d_warn("cannot connect to " + d_current.text + ": " + strerror(err) +
                (last ? "; retrying" : "; trying the next address"));
     d_connect_failures++;

@@ -245,10 +245,10 @@ class qa_tcp_sink_net(gr_unittest.TestCase):
         self.tb.start()
         self.assertTrue(wait_for(lambda: rx.connections >= 2))
         time.sleep(3)  # the time a loop would have to run, not a synchronisation
-        # 100+200+400+800+1600 ms of back-off: about 6 connections in 3 s;
-        # without back-off, thousands.
+        # 100+200+400+800+1600 ms of back-off: about 5 reconnects in 3 s;
+        # without back-off, as fast as the peer resets (20 on main here).
         s = snk.stats()
-        self.assertLessEqual(s["reconnects"], 12)
+        self.assertLessEqual(s["reconnects"], 8)
         self.assertGreaterEqual(s["disconnects"], 2)
         # The name is resolved for each connection (one may be under way).
         self.assertIn(s["resolutions"] - s["reconnects"], (1, 2))

@@ -115,6 +115,15 @@ class qa_tcp_sink_net(gr_unittest.TestCase):
         self.assertGreaterEqual(s["reconnects"], 1)
         self.assertEqual(rx.mismatches, 0)
 
+    def test_bad_timeouts(self):
+        with self.assertRaisesRegex(ValueError, "connect_timeout must be 0.001..86400 s, not 0"):
+            zcdma.tcp_sink(8, "127.0.0.1", 1234, connect_timeout=0)
+        with self.assertRaisesRegex(ValueError, "peer_timeout must be 0 or 0.001..86400 s"):
+            zcdma.tcp_sink(8, "127.0.0.1", 1234, peer_timeout=-1)
+        with self.assertRaisesRegex(ValueError, "peer_timeout"):
+            zcdma.tcp_sink(8, "127.0.0.1", 1234, peer_timeout=float("nan"))
+        zcdma.tcp_sink(8, "127.0.0.1", 1234, peer_timeout=0)  # the kernel's default
+
     # Item 11: a receive-only peer half-closes; it is served, not reset.
     def test_half_closing_client_keeps_getting_data(self):
         snk = zcdma.tcp_sink(8, "127.0.0.1", 0, server=True, zerocopy="off")

@@ -267,11 +267,11 @@ class qa_tcp_sink_net(gr_unittest.TestCase):
         # socket readable. The sink must wait, not spin, and serve the peer
         # once descriptors are free again. In a child: it exhausts its fds.
         script = textwrap.dedent(
-            f"""
+            """
             import json, os, resource, socket, time
-            from gnuradio import gr, zcdma
+            from gnuradio import blocks, gr, zcdma
             tb = gr.top_block()
-            src = zcdma.source({spec(pattern="counter", rate=0, nbufs=16, bufsize=65536)!r}, 8)
+            src = blocks.vector_source_s(list(range(1 << 14)), True, 4)
             snk = zcdma.tcp_sink(8, "127.0.0.1", 0, server=True, zerocopy="off")
             tb.connect(src, snk)
             tb.start()
@@ -297,16 +297,16 @@ class qa_tcp_sink_net(gr_unittest.TestCase):
                 got += len(c.recv(1 << 20))
             tb.stop()
             tb.wait()
-            print(json.dumps({{"cpu": cpu, "failures": failures, "got": got}}))
+            print(json.dumps({"cpu": cpu, "failures": failures, "got": got}))
             """
         )
         out = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
         )
         self.assertEqual(out.returncode, 0, out.stderr)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        # A spinning work thread burns up to 2 s (0.5 s measured on a busy machine).
-        self.assertLess(r["cpu"], 0.25, r)
+        # A spinning work thread burns up to 2 s (0.3-0.5 s measured on main here).
+        self.assertLess(r["cpu"], 0.15, r)  # with back-off: 0.00-0.01 s
         self.assertIsNotNone(r["failures"], "no accept_failures counter")
         # 100+200+400+800 ms of back-off in 2 s: about 5 failed accept() calls.
         self.assertTrue(1 <= r["failures"] <= 10, r)

@@ -29,7 +29,6 @@ namespace zcdma {
 namespace {
 constexpr int poll_slice_ms = 100; // how soon top_block.stop() is noticed
 constexpr int drain_timeout_ms = 2000;
-constexpr auto max_backoff = std::chrono::milliseconds(2000);
 // auto mode: this many notifications in a row with COPIED set and the kernel
 // is copying on this route (loopback, veth): plain send() is cheaper.
 constexpr int copied_streak_limit = 8;
@@ -45,6 +44,15 @@ zerocopy_mode parse_mode(const std::string& s)
     throw std::invalid_argument(
         "zcdma.tcp_sink: zerocopy must be 'auto', 'on' or 'off', not '" + s + "'");
 }
+
+int timeout_ms(const char* name, double seconds, bool zero_ok)
+{
+    if (!(seconds >= (zero_ok ? 0.0 : 0.001) && seconds <= 86400.0))
+        throw std::invalid_argument(std::string("zcdma.tcp_sink: ") + name + " must be " +
+                                    (zero_ok ? "0 or " : "") + "0.001..86400 s, not " +
+                                    std::to_string(seconds));
+    return static_cast<int>(seconds * 1000.0 + 0.5);
+}
 } // namespace
 
 tcp_sink::sptr tcp_sink::make(size_t itemsize,
@@ -54,10 +62,20 @@ tcp_sink::sptr tcp_sink::make(size_t itemsize,
                               const std::string& zerocopy,
                               uint64_t max_inflight,
                               uint64_t send_size,
-                              double stats_interval)
+                              double stats_interval,
+                              double connect_timeout,
+                              double peer_timeout)
 {
-    return gnuradio::make_block_sptr<tcp_sink_impl>(
-        itemsize, host, port, server, zerocopy, max_inflight, send_size, stats_interval);
+    return gnuradio::make_block_sptr<tcp_sink_impl>(itemsize,
+                                                    host,
+                                                    port,
+                                                    server,
+                                                    zerocopy,
+                                                    max_inflight,
+                                                    send_size,
+                                                    stats_interval,
+                                                    connect_timeout,
+                                                    peer_timeout);
 }
 
 tcp_sink_impl::tcp_sink_impl(size_t itemsize,
@@ -67,7 +85,9 @@ tcp_sink_impl::tcp_sink_impl(size_t itemsize,
                              const std::string& zerocopy,
                              uint64_t max_inflight,
                              uint64_t send_size,
-                             double stats_interval)
+                             double stats_interval,
+                             double connect_timeout,
+                             double peer_timeout)
     : gr::sync_block("zcdma_tcp_sink",
                      gr::io_signature::make(1, 1, itemsize),
                      gr::io_signature::make(0, 0, 0)),
@@ -95,11 +115,19 @@ tcp_sink_impl::tcp_sink_impl(size_t itemsize,
                                     std::to_string(stats_interval));
     if (!server && host.empty())
         throw std::invalid_argument("zcdma.tcp_sink: client mode needs a host");
-    d_addr = resolve(host, port, server); // throws for an unresolvable host
+    const int connect_ms = timeout_ms("connect_timeout", connect_timeout, false);
+    const int peer_ms = timeout_ms("peer_timeout", peer_timeout, true);
+    // Resolves (throws for an unresolvable host); server mode binds here, so
+    // EADDRINUSE & co. surface at once.
+    d_link = std::make_unique<tcp_link>(host, port, server, connect_ms, peer_ms);
+    d_link->on_warning([this](const std::string& m) { d_logger->warn("{}", m); });
+    if (server)
+        d_port = d_link->port();
     // Checked here, not in start(): in 3.10.5 start() runs on the block's own
-    // thread, where an exception would only end that thread.
+    // thread, where an exception would only end that thread. The probe uses
+    // the peer's family: an IPv6-only host has no AF_INET.
     if (d_mode == zerocopy_mode::on) {
-        unique_fd probe(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        unique_fd probe(socket(d_link->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
         int one = 1;
         if (!probe ||
             setsockopt(probe.get(), SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) < 0)
@@ -107,11 +135,6 @@ tcp_sink_impl::tcp_sink_impl(size_t itemsize,
                                     std::generic_category(),
                                     "zcdma.tcp_sink: zerocopy=on but SO_ZEROCOPY is "
                                     "unavailable (needs Linux >= 4.14)");
-    }
-    if (server) {
-        d_listen = listen_on(d_addr); // EADDRINUSE & co. surface here
-        d_port = local_port(d_listen.get());
-        d_addr.text = host + ":" + std::to_string(d_port);
     }
     message_port_register_out(d_stats_port);
 }
@@ -124,8 +147,7 @@ bool tcp_sink_impl::start()
     d_stamps.clear();
     d_stamps_seen_to = nitems_read(0);
     d_ever_connected = false;
-    d_backoff = std::chrono::milliseconds(100);
-    d_next_connect = std::chrono::steady_clock::now();
+    d_link->restart();
     d_next_stats = std::chrono::steady_clock::now();
     return true;
 }
@@ -152,6 +174,7 @@ bool tcp_sink_impl::stop()
         d_tracker.abandon();
     }
     d_connected = false;
+    d_link->restart();      // closes a pending connect
     maybe_post_stats(true); // the listening socket stays for the next start()
     return true;
 }
@@ -178,8 +201,9 @@ void tcp_sink_impl::setup_peer()
         d_reconnects++;
     d_ever_connected = true;
     d_connected = true;
-    d_backoff = std::chrono::milliseconds(100);
-    d_logger->info("connected to {} (zerocopy {})", d_addr.text, zc ? "on" : "off");
+    d_peer_eof = false;
+    d_logger->info(
+        "connected to {} (zerocopy {})", d_link->peer_text(), zc ? "on" : "off");
 }
 
 // Returns true with d_sock connected; false if still waiting after timeout_ms.
@@ -187,27 +211,7 @@ bool tcp_sink_impl::ensure_peer(int timeout_ms)
 {
     if (d_sock)
         return true;
-    if (d_server) {
-        d_sock = accept_peer(d_listen.get(), timeout_ms);
-    } else {
-        auto now = std::chrono::steady_clock::now();
-        if (now < d_next_connect) {
-            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                d_next_connect - now);
-            poll(nullptr,
-                 0,
-                 static_cast<int>(std::min<int64_t>(wait.count(), timeout_ms)));
-            return false;
-        }
-        d_sock = connect_to(d_addr, timeout_ms);
-        if (!d_sock) {
-            if (d_connect_failures++ == 0 || d_backoff == max_backoff)
-                d_logger->warn(
-                    "cannot connect to {}: {}; retrying", d_addr.text, strerror(errno));
-            d_next_connect = std::chrono::steady_clock::now() + d_backoff;
-            d_backoff = std::min(d_backoff * 2, max_backoff);
-        }
-    }
+    d_sock = d_link->poll_peer(timeout_ms);
     if (!d_sock)
         return false;
     setup_peer();
@@ -216,6 +220,8 @@ bool tcp_sink_impl::ensure_peer(int timeout_ms)
 
 void tcp_sink_impl::drop_peer(const char* why)
 {
+    if (!d_sock) // already gone: one peer is one disconnect
+        return;
     reap_completions(); // what the kernel finished still counts as delivered
     size_t lost;
     {
@@ -230,8 +236,10 @@ void tcp_sink_impl::drop_peer(const char* why)
     measure_latency(false); // these were not
     d_disconnects++;
     d_connected = false;
+    d_link->dropped(d_sock.get()); // when to try again
     abort_close(d_sock);
-    d_logger->warn("peer {} gone ({}); {} bytes in flight lost", d_addr.text, why, lost);
+    d_logger->warn(
+        "peer {} gone ({}); {} bytes in flight lost", d_link->peer_text(), why, lost);
 }
 
 // Remember the rx_time tags of input not looked at before. The UHD format:
@@ -308,7 +316,7 @@ void tcp_sink_impl::reap_completions()
             d_logger->info(
                 "the kernel copies MSG_ZEROCOPY sends to {} (local delivery?); "
                 "auto mode switches to plain send()",
-                d_addr.text);
+                d_link->peer_text());
         }
     }
     std::lock_guard<std::mutex> lk(d_stats_mutex);
@@ -362,17 +370,18 @@ tcp_sink_impl::send_result tcp_sink_impl::send_more(const uint8_t* in, size_t av
 
 void tcp_sink_impl::wait_for_socket(bool want_out, int timeout_ms)
 {
-    // POLLERR covers both completions (error queue) and socket errors.
-    pollfd p = { d_sock.get(), static_cast<short>(POLLIN | (want_out ? POLLOUT : 0)), 0 };
+    // POLLERR covers both completions (error queue) and socket errors. After
+    // the peer's FIN (a receive-only client's shutdown(SHUT_WR)) the socket
+    // stays readable: stop asking, or poll() would never sleep again.
+    const short events = (d_peer_eof ? 0 : POLLIN) | (want_out ? POLLOUT : 0);
+    pollfd p = { d_sock.get(), events, 0 };
     if (poll(&p, 1, timeout_ms) <= 0)
         return;
     if (p.revents & POLLIN) {
         char scratch[4096];
         ssize_t n = recv(d_sock.get(), scratch, sizeof scratch, MSG_DONTWAIT);
-        if (n == 0) {
-            drop_peer("closed by peer");
-            return;
-        }
+        if (n == 0) // FIN: the peer sends no more, but may well read on
+            d_peer_eof = true;
         // Anything the peer says is ignored; errors show up below.
     }
     if (p.revents & (POLLERR | POLLHUP)) {
@@ -380,6 +389,7 @@ void tcp_sink_impl::wait_for_socket(bool want_out, int timeout_ms)
         int err = 0;
         socklen_t len = sizeof err;
         getsockopt(d_sock.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+        // POLLHUP: both directions shut (reset, or FIN after our own shutdown).
         if (err || (p.revents & POLLHUP))
             drop_peer(err ? strerror(err) : "hung up");
     }
@@ -478,7 +488,10 @@ std::map<std::string, uint64_t> tcp_sink_impl::stats() const
     s["notifications"] = d_notifications;
     s["reconnects"] = d_reconnects;
     s["disconnects"] = d_disconnects;
-    s["connect_failures"] = d_connect_failures;
+    s["connect_failures"] = d_link->connect_failures();
+    s["connect_timeouts"] = d_link->connect_timeouts();
+    s["accept_failures"] = d_link->accept_failures();
+    s["resolutions"] = d_link->resolutions();
     s["bytes_lost"] = d_bytes_lost;
     s["auto_fallbacks"] = d_auto_fallbacks;
     s["connected"] = d_connected;

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <mutex>
 
 namespace gr {
@@ -30,7 +31,9 @@ public:
                   const std::string& zerocopy,
                   uint64_t max_inflight,
                   uint64_t send_size,
-                  double stats_interval);
+                  double stats_interval,
+                  double connect_timeout,
+                  double peer_timeout);
     ~tcp_sink_impl() override;
 
     bool start() override;
@@ -72,17 +75,15 @@ private:
     const uint64_t d_max_inflight;
     const uint64_t d_send_size;
     const double d_stats_interval;
-    socket_address d_addr;
     const pmt::pmt_t d_stats_port;
 
-    unique_fd d_listen;
+    std::unique_ptr<tcp_link> d_link; // connects, accepts, resolves, backs off
     unique_fd d_sock;
+    bool d_peer_eof = false; // the peer half-closed (FIN): keep sending
     std::atomic<bool> d_connected{ false };
     std::atomic<bool> d_zc_active{ false };
     bool d_ever_connected = false;
     int d_copied_streak = 0;
-    std::chrono::steady_clock::time_point d_next_connect;
-    std::chrono::milliseconds d_backoff{ 100 };
     std::chrono::steady_clock::time_point d_next_stats;
 
     // Stream bookkeeping, relative to the input read pointer.
@@ -105,7 +106,6 @@ private:
     std::atomic<uint64_t> d_notifications{ 0 };
     std::atomic<uint64_t> d_reconnects{ 0 };
     std::atomic<uint64_t> d_disconnects{ 0 };
-    std::atomic<uint64_t> d_connect_failures{ 0 };
     std::atomic<uint64_t> d_bytes_lost{ 0 };
     std::atomic<uint64_t> d_auto_fallbacks{ 0 };
     std::atomic<uint64_t> d_addr_lo{ UINT64_MAX };

@@ -35,12 +35,22 @@ enum class zerocopy_mode {
  * kernel has reported complete, so the upstream buffer is never rewritten
  * under pages still in flight. While nothing completes it blocks in poll().
  *
- * Peers: in client mode it connects to host:port, retrying with back-off
- * (100 ms doubling to 2 s) while the flowgraph waits; in server mode it
- * listens on host:port (port 0: any free port, see port()) and serves one
- * peer at a time (it listens from the moment it is made), accepting the next one when a
- * peer leaves. Input waits while no peer is connected (back-pressure). Bytes in flight
- * when a peer goes away are counted in "bytes_lost" and not sent again.
+ * Peers: in client mode it connects to host:port, trying every address the
+ * name resolves to in order (resolved again for each reconnect; IPv6 and
+ * "localhost" -> ::1 work) and keeping a connect pending up to
+ * \p connect_timeout seconds however long the round trip, with back-off
+ * (100 ms doubling to 2 s) between rounds while the flowgraph waits. In server
+ * mode it listens on host:port ("::" or "" listens dual-stack; port 0: any free
+ * port, see port()) from the moment it is made and serves one peer at a time,
+ * accepting the next one when a peer leaves; a failed accept() (EMFILE, ...)
+ * waits the back-off. A peer that hung up before acknowledging any data is
+ * next tried (or accepted) after the back-off; after one that took data, at once.
+ * A peer is dropped on an error, reset or hang-up, never for half-closing
+ * (FIN: a receive-only client) -- sending goes on. A peer that vanishes
+ * silently (power loss, cable, NAT timeout) is dropped after \p peer_timeout
+ * seconds (TCP_USER_TIMEOUT and keepalive). Input waits while no peer is
+ * connected (back-pressure). Bytes in flight when a peer goes away are counted
+ * in "bytes_lost" and not sent again.
  *
  * Counters: stats() and, every \p stats_interval seconds, a PMT dict on the
  * "stats" message port.
@@ -60,6 +70,10 @@ public:
      *        keep it below the upstream buffer size
      * \param send_size bytes per sendmsg() call
      * \param stats_interval seconds between "stats" messages (0: never)
+     * \param connect_timeout seconds a connect attempt may take (client mode)
+     * \param peer_timeout seconds of silence from a peer that has data
+     *        unacknowledged, or of unanswered keepalives when idle, before
+     *        the peer counts as gone (0: the kernel's default, ~15 min)
      */
     static sptr make(size_t itemsize,
                      const std::string& host,
@@ -68,7 +82,9 @@ public:
                      const std::string& zerocopy = "auto",
                      uint64_t max_inflight = 0,
                      uint64_t send_size = 1 << 20,
-                     double stats_interval = 1.0);
+                     double stats_interval = 1.0,
+                     double connect_timeout = 10.0,
+                     double peer_timeout = 10.0);
 
     //! The bound port in server mode (bound when the block is made), else the peer's.
     virtual int port() const = 0;

@@ -40,6 +40,8 @@ void bind_tcp_sink(py::module& m)
              py::arg("max_inflight") = 0,
              py::arg("send_size") = 1 << 20,
              py::arg("stats_interval") = 1.0,
+             py::arg("connect_timeout") = 10.0,
+             py::arg("peer_timeout") = 10.0,
              D(tcp_sink, make))
         .def("port", &tcp_sink::port)
         .def("mode", &tcp_sink::mode)

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace gr {
 namespace zcdma {
@@ -86,6 +87,11 @@ public:
     virtual std::map<std::string, uint64_t> stats() const = 0;
     //! Lowest and highest input byte address work() was given (test hook).
     virtual std::pair<uint64_t, uint64_t> input_address_range() const = 0;
+    /*! Address ranges (base, length) of every iovec handed to sendmsg()
+     *  (test hook: proves the bytes went out from the input buffer itself).
+     *  Touching ranges are merged; past 64 ranges a new one is merged into
+     *  its nearest neighbour, so a range outside a region stays visible. */
+    virtual std::vector<std::pair<uint64_t, uint64_t>> sent_address_ranges() const = 0;
 };
 
 } // namespace zcdma

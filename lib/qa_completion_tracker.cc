@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(ids_wrap_at_32_bits)
     // wraps. Start just below the wrap and complete across it.
     completion_tracker t(0xfffffffeu);
     for (int i = 0; i < 5; i++)
-        t.add_zerocopy(10 + i); // ids fffffffe, ffffffff, 0, 1, 2
+        t.add_zerocopy(10 + i);                     // ids fffffffe, ffffffff, 0, 1, 2
     BOOST_CHECK_EQUAL(t.complete(0, 0, false), 1u); // out of order, past the wrap
     BOOST_CHECK_EQUAL(t.take_done(), 0u);
     BOOST_CHECK_EQUAL(t.complete(0xfffffffeu, 0xffffffffu, true), 2u);

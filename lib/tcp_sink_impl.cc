@@ -331,8 +331,8 @@ void tcp_sink_impl::skip_to_boundary(size_t avail)
     const uint64_t pos = nitems_read(0) * d_itemsize + d_pending;
     if (pos >= d_resume_at || d_pending >= avail)
         return;
-    const size_t skip = static_cast<size_t>(
-        std::min<uint64_t>(d_resume_at - pos, avail - d_pending));
+    const size_t skip =
+        static_cast<size_t>(std::min<uint64_t>(d_resume_at - pos, avail - d_pending));
     measure_latency(true); // what completed before is delivered
     d_pending += skip;
     d_done += skip;
@@ -474,8 +474,8 @@ tcp_sink_impl::send_result tcp_sink_impl::send_more(const uint8_t* in, size_t av
         msghdr msg{};
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
-        ssize_t n =
-            sendmsg(d_sock.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL | (zc ? MSG_ZEROCOPY : 0));
+        ssize_t n = sendmsg(
+            d_sock.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL | (zc ? MSG_ZEROCOPY : 0));
         if (n > 0) {
             d_sends++;
             if (static_cast<size_t>(n) < len)
@@ -548,7 +548,16 @@ int tcp_sink_impl::work(int noutput_items,
                         gr_vector_void_star&)
 {
     const auto* in = static_cast<const uint8_t*>(input_items[0]);
-    const size_t avail = static_cast<size_t>(noutput_items) * d_itemsize;
+    size_t avail = static_cast<size_t>(noutput_items) * d_itemsize;
+    if (const uint64_t end = d_end_after) {
+        const uint64_t consumed = nitems_read(0) * d_itemsize;
+        if (consumed >= end) {
+            end_stream();
+            return WORK_DONE;
+        }
+        avail = static_cast<size_t>(std::min<uint64_t>(avail, end - consumed));
+        noutput_items = static_cast<int>(avail / d_itemsize);
+    }
     const auto lo = reinterpret_cast<uint64_t>(in);
     if (lo < d_addr_lo)
         d_addr_lo = lo;
@@ -570,8 +579,8 @@ int tcp_sink_impl::work(int noutput_items,
             if (r == send_result::backing_off) {
                 const auto left = std::chrono::ceil<std::chrono::milliseconds>(
                     d_zc_retry_at - std::chrono::steady_clock::now());
-                wait_ms = static_cast<int>(
-                    std::clamp<int64_t>(left.count(), 0, poll_slice_ms));
+                wait_ms =
+                    static_cast<int>(std::clamp<int64_t>(left.count(), 0, poll_slice_ms));
             }
             if (d_done < d_itemsize && d_sock)
                 wait_for_socket(r == send_result::blocked_out, wait_ms);
@@ -585,6 +594,27 @@ int tcp_sink_impl::work(int noutput_items,
         }
         boost::this_thread::interruption_point();
     }
+}
+
+void tcp_sink_impl::set_end_after(uint64_t nbytes)
+{
+    if (nbytes % d_itemsize)
+        throw std::invalid_argument(
+            "zcdma.tcp_sink: end_after " + std::to_string(nbytes) +
+            " is not a multiple of itemsize " + std::to_string(d_itemsize));
+    d_end_after = nbytes;
+}
+
+// Every byte up to end_after was completed and consumed: a clean close, so
+// that the peer reads to EOF. Plain sends still queued go out before the FIN.
+void tcp_sink_impl::end_stream()
+{
+    if (!d_sock)
+        return;
+    shutdown(d_sock.get(), SHUT_WR);
+    d_sock.reset();
+    d_connected = false;
+    d_logger->info("end of stream after {} bytes; closed {}", d_end_after, d_addr.text);
 }
 
 void tcp_sink_impl::maybe_post_stats(bool force)

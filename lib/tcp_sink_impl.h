@@ -68,6 +68,8 @@ public:
     uint64_t inflight_bytes() const override;
     uint64_t reconnects() const override { return d_reconnects; }
     std::map<std::string, uint64_t> stats() const override;
+    void set_end_after(uint64_t nbytes) override;
+    uint64_t end_after() const override { return d_end_after; }
     std::pair<uint64_t, uint64_t> input_address_range() const override;
     std::vector<std::pair<uint64_t, uint64_t>> sent_address_ranges() const override;
 
@@ -89,6 +91,7 @@ private:
     void skip_to_boundary(size_t avail);
     void wait_for_socket(bool want_out, int timeout_ms);
     void maybe_post_stats(bool force = false);
+    void end_stream();
     void collect_timestamps(int ninput_items);
     void measure_latency(bool record);
 
@@ -151,6 +154,7 @@ private:
     std::atomic<uint64_t> d_auto_fallbacks{ 0 };
     std::atomic<uint64_t> d_addr_lo{ UINT64_MAX };
     std::atomic<uint64_t> d_addr_hi{ 0 };
+    std::atomic<uint64_t> d_end_after{ 0 };
     address_ranges d_sent_ranges; // guarded by d_stats_mutex
 };
 

@@ -10,6 +10,7 @@ example checks a counter stream end to end."""
 
 import glob
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,13 @@ from gnuradio import gr_unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
+
+
+def free_port():
+    """A TCP port nobody listens on now (the tone receiver binds it next)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def env():
@@ -46,14 +54,15 @@ class qa_examples(gr_unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(self.out, name)), name)
 
     def test_tone_into_stock_receiver(self):
+        port = str(free_port())
         rx = subprocess.Popen(
-            [sys.executable, os.path.join(self.out, "tcp_tone_rx.py")],
+            [sys.executable, os.path.join(self.out, "tcp_tone_rx.py"), "--port", port],
             env=env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
         tx = subprocess.Popen(
-            [sys.executable, "-u", os.path.join(self.out, "zcdma_tone_tx.py")],
+            [sys.executable, "-u", os.path.join(self.out, "zcdma_tone_tx.py"), "--port", port],
             env=env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -64,7 +73,7 @@ class qa_examples(gr_unittest.TestCase):
             # The sink retries until the receiver listens, then connects.
             deadline = time.monotonic() + 60
             seen = ""
-            while "connected to 127.0.0.1:2000" not in seen:
+            while f"connected to 127.0.0.1:{port}" not in seen:
                 self.assertLess(time.monotonic(), deadline, seen)
                 line = tx.stdout.readline()
                 self.assertTrue(line, "tx exited: " + seen)

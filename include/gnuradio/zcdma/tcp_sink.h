@@ -40,8 +40,10 @@ enum class zerocopy_mode {
  * (100 ms doubling to 2 s) while the flowgraph waits; in server mode it
  * listens on host:port (port 0: any free port, see port()) and serves one
  * peer at a time (it listens from the moment it is made), accepting the next one when a
- * peer leaves. Input waits while no peer is connected (back-pressure). Bytes in flight
- * when a peer goes away are counted in "bytes_lost" and not sent again.
+ * peer leaves. Input waits while no peer is connected (back-pressure). Bytes the
+ * peer never acknowledged when it went away are counted in "bytes_lost" and not
+ * sent again; the next peer starts on the next slot (upstream output_multiple)
+ * or item boundary, the input skipped to get there counted in "bytes_lost" too.
  *
  * Counters: stats() and, every \p stats_interval seconds, a PMT dict on the
  * "stats" message port.
@@ -85,6 +87,13 @@ public:
     virtual uint64_t reconnects() const = 0;
     //! Every counter by name.
     virtual std::map<std::string, uint64_t> stats() const = 0;
+
+    /*! A planned end of stream: after \p nbytes input bytes (counted from
+     *  start(); a multiple of itemsize; 0: never) have been sent and completed,
+     *  close the connection cleanly (the peer reads to EOF) and return
+     *  WORK_DONE so that the flowgraph finishes. Nothing is lost or resent. */
+    virtual void set_end_after(uint64_t nbytes) = 0;
+    virtual uint64_t end_after() const = 0;
     //! Lowest and highest input byte address work() was given (test hook).
     virtual std::pair<uint64_t, uint64_t> input_address_range() const = 0;
     /*! Address ranges (base, length) of every iovec handed to sendmsg()

@@ -97,12 +97,16 @@ class qa_examples(gr_unittest.TestCase):
             timeout=300,
         )
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r.stdout
+        return r.stdout + r.stderr
 
     def test_plain_python_example(self):
         out = self.run_example("stream_counter.py", "--gib", "0.25")
         self.assertIn("PASS: counter pattern intact", out)
+        self.assertIn(f"{1 << 28} bytes checked", out)  # exactly the budget
+        self.assertIn("lost 0 B", out)
         self.assertIn("sent from the ring pages: True", out)
+        # A planned end is quiet: no peer "gone", no bytes "in flight lost".
+        self.assertNotIn("gone", out)
 
     def test_ring_api_example(self):
         self.assertIn("PASS", self.run_example("ring_counter_check.py", "--gib", "0.25"))

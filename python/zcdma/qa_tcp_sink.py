@@ -367,6 +367,37 @@ class qa_tcp_sink(gr_unittest.TestCase):
         self.assertLessEqual(s["inflight_peak"], cap)
         self.assertGreaterEqual(s["zerocopy_bytes"] + s["copied_bytes"], 32 << 20)
 
+    def test_planned_end_after_exact_bytes(self):
+        # The stream ends where asked, mid-slot: every byte completes, the
+        # connection closes cleanly (the receiver reads to EOF), the flowgraph
+        # finishes by itself, and nothing counts as lost.
+        budget = (8 << 20) + 8 * 12345
+        rx = zcdma.CounterReceiver().start()  # reads to EOF
+        src = zcdma.source("sim:pattern=counter,rate=0,nbufs=16,bufsize=65536", 8)
+        snk = zcdma.tcp_sink(8, "127.0.0.1", rx.port, zerocopy="on")
+        snk.set_end_after(budget)
+        self.assertEqual(snk.end_after(), budget)
+        self.tb.connect(src, snk)
+        self.tb.start()
+        waiter = threading.Thread(target=self.tb.wait, daemon=True)
+        waiter.start()
+        waiter.join(60)
+        ended = not waiter.is_alive()
+        if not ended:
+            self.tb.stop()
+            self.tb.wait()
+        finished = rx.wait(30)
+        rx.close()
+        self.assertTrue(ended, "the flowgraph did not finish")
+        self.assertTrue(finished)
+        self.assertIsNone(rx.error)
+        self.assertEqual((rx.bytes, rx.mismatches), (budget, 0))
+        s = snk.stats()
+        self.assertEqual((s["bytes_sent"], s["bytes_lost"], s["disconnects"]), (budget, 0, 0))
+        self.assertEqual(s["inflight_bytes"], 0)
+        with self.assertRaisesRegex(ValueError, "end_after 7 is not a multiple of itemsize 8"):
+            snk.set_end_after(7)
+
     def reconnect_mid_stream(self, zerocopy):
         """The receiver hangs up after an odd number of bytes, unread data in
         its queue, and a new peer connects. The new peer's first word must

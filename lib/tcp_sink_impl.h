@@ -8,6 +8,7 @@
 #ifndef INCLUDED_ZCDMA_TCP_SINK_IMPL_H
 #define INCLUDED_ZCDMA_TCP_SINK_IMPL_H
 
+#include "address_ranges.h"
 #include "completion_tracker.h"
 #include "latency_histogram.h"
 #include "tcp_link.h"
@@ -21,23 +22,6 @@
 
 namespace gr {
 namespace zcdma {
-
-/*! A bounded set of address ranges [lo, hi): touching ranges merge; when
- *  full, a new range merges with its nearest neighbour (a hull of ranges
- *  that lie in one region stays in it). Nothing is allocated on add(). */
-class address_ranges
-{
-public:
-    void add(uint64_t lo, uint64_t hi);
-    std::vector<std::pair<uint64_t, uint64_t>> base_and_length() const;
-
-private:
-    void merge_into(size_t i, uint64_t lo, uint64_t hi);
-    static constexpr size_t capacity = 64;
-    std::array<std::pair<uint64_t, uint64_t>, capacity> d_r{};
-    size_t d_n = 0;
-    size_t d_last = 0;
-};
 
 class tcp_sink_impl : public tcp_sink
 {

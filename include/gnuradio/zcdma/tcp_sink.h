@@ -40,10 +40,8 @@ enum class zerocopy_mode {
  * (100 ms doubling to 2 s) while the flowgraph waits; in server mode it
  * listens on host:port (port 0: any free port, see port()) and serves one
  * peer at a time (it listens from the moment it is made), accepting the next one when a
- * peer leaves. Input waits while no peer is connected (back-pressure). Bytes the
- * peer never acknowledged when it went away are counted in "bytes_lost" and not
- * sent again; the next peer starts on the next slot (upstream output_multiple)
- * or item boundary, the input skipped to get there counted in "bytes_lost" too.
+ * peer leaves. Input waits while no peer is connected (back-pressure). Bytes in flight
+ * when a peer goes away are counted in "bytes_lost" and not sent again.
  *
  * Counters: stats() and, every \p stats_interval seconds, a PMT dict on the
  * "stats" message port.

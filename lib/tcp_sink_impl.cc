@@ -561,7 +561,7 @@ void tcp_sink_impl::end_stream()
     shutdown(d_sock.get(), SHUT_WR);
     d_sock.reset();
     d_connected = false;
-    d_logger->info("end of stream after {} bytes; closed {}", d_end_after, d_addr.text);
+    d_logger->info("end of stream after {} bytes; connection closed", d_end_after);
 }
 
 void tcp_sink_impl::maybe_post_stats(bool force)

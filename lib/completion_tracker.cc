@@ -54,14 +54,16 @@ size_t completion_tracker::take_done()
     return bytes;
 }
 
-size_t completion_tracker::abandon()
+completion_tracker::abandoned completion_tracker::abandon()
 {
-    const size_t lost = d_inflight_bytes;
+    abandoned a{ 0, d_inflight_bytes };
+    for (const auto& r : d_sends)
+        a.bytes += r.bytes;
     d_sends.clear();
     d_inflight_bytes = 0;
     d_inflight_sends = 0;
     d_next_id = 0;
-    return lost;
+    return a;
 }
 
 } // namespace zcdma

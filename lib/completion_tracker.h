@@ -27,6 +27,10 @@ namespace zcdma {
 class completion_tracker
 {
 public:
+    /*! \p first_id: the id the kernel gives the first zero-copy send (always
+     *  0 on a new socket; other values are a test hook for the 32-bit wrap). */
+    explicit completion_tracker(uint32_t first_id = 0) : d_next_id(first_id) {}
+
     void add_plain(size_t bytes);
     void add_zerocopy(size_t bytes);
 
@@ -38,9 +42,16 @@ public:
     //! Bytes at the head of the stream that are done; they are forgotten.
     size_t take_done();
 
-    /*! The socket is gone: forget every send, done or not. Returns the bytes
-     *  that were still waiting for the kernel. The next socket starts at id 0. */
-    size_t abandon();
+    //! What abandon() let go of.
+    struct abandoned {
+        size_t bytes;    //!< every byte still held, done or not: all reusable now
+        size_t inflight; //!< of those, bytes the kernel had not reported done
+    };
+
+    /*! The socket is gone: forget every send, done or not, including done
+     *  sends queued behind one still in flight (a plain send after a switch
+     *  to plain, an out-of-order completion). The next socket starts at id 0. */
+    abandoned abandon();
 
     size_t inflight_bytes() const { return d_inflight_bytes; }
     size_t inflight_sends() const { return d_inflight_sends; }

@@ -82,9 +82,65 @@ BOOST_AUTO_TEST_CASE(abandon_reports_lost_bytes)
     t.add_zerocopy(100);
     t.add_zerocopy(50);
     t.complete(0, 0, false);
-    BOOST_CHECK_EQUAL(t.abandon(), 50u);
+    const auto a = t.abandon();
+    BOOST_CHECK_EQUAL(a.bytes, 150u); // the done head was not taken: it goes too
+    BOOST_CHECK_EQUAL(a.inflight, 50u);
     BOOST_CHECK(t.empty());
+    BOOST_CHECK_EQUAL(t.inflight_bytes(), 0u);
     t.add_zerocopy(9); // new socket: id 0 again
     BOOST_CHECK_EQUAL(t.complete(0, 0, false), 1u);
     BOOST_CHECK_EQUAL(t.take_done(), 9u);
+}
+
+BOOST_AUTO_TEST_CASE(abandon_hands_back_done_sends_behind_one_in_flight)
+{
+    // auto mode switched to plain send() with zero-copy sends still in
+    // flight, and an out-of-order completion: every byte must come back.
+    completion_tracker t;
+    t.add_zerocopy(10); // id 0, never completes
+    t.add_zerocopy(20); // id 1, completes out of order
+    t.add_plain(30);
+    t.add_plain(40);
+    t.complete(1, 1, false);
+    BOOST_CHECK_EQUAL(t.take_done(), 0u); // all wait behind id 0
+    const auto a = t.abandon();
+    BOOST_CHECK_EQUAL(a.bytes, 100u);
+    BOOST_CHECK_EQUAL(a.inflight, 10u);
+    BOOST_CHECK(t.empty());
+    BOOST_CHECK_EQUAL(t.take_done(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ids_wrap_at_32_bits)
+{
+    // The kernel's notification id is a u32 per socket: after 2^32 sends it
+    // wraps. Start just below the wrap and complete across it.
+    completion_tracker t(0xfffffffeu);
+    for (int i = 0; i < 5; i++)
+        t.add_zerocopy(10 + i);                     // ids fffffffe, ffffffff, 0, 1, 2
+    BOOST_CHECK_EQUAL(t.complete(0, 0, false), 1u); // out of order, past the wrap
+    BOOST_CHECK_EQUAL(t.take_done(), 0u);
+    BOOST_CHECK_EQUAL(t.complete(0xfffffffeu, 0xffffffffu, true), 2u);
+    BOOST_CHECK_EQUAL(t.take_done(), 10u + 11 + 12);
+    // One coalesced range across the wrap, overlapping a done id.
+    BOOST_CHECK_EQUAL(t.complete(0xffffffffu, 2, false), 2u);
+    BOOST_CHECK_EQUAL(t.unknown_ids(), 2u); // ffffffff and 0 were already done
+    BOOST_CHECK_EQUAL(t.take_done(), 13u + 14);
+    BOOST_CHECK_EQUAL(t.copied_bytes(), 21u);
+    BOOST_CHECK_EQUAL(t.zerocopy_bytes(), 12u + 13 + 14);
+    BOOST_CHECK(t.empty());
+    BOOST_CHECK_EQUAL(t.inflight_sends(), 0u);
+    t.add_zerocopy(1); // id 3
+    BOOST_CHECK_EQUAL(t.complete(3, 3, false), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(abandon_restarts_ids_at_zero_after_a_wrap)
+{
+    completion_tracker t(0xffffffffu);
+    t.add_zerocopy(1);
+    t.add_zerocopy(1);
+    t.abandon();
+    t.add_zerocopy(7); // a new socket numbers from 0
+    BOOST_CHECK_EQUAL(t.complete(0, 0, false), 1u);
+    BOOST_CHECK_EQUAL(t.take_done(), 7u);
+    BOOST_CHECK_EQUAL(t.unknown_ids(), 0u);
 }

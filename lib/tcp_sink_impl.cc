@@ -7,13 +7,22 @@
 
 #include "realtime_clock.h"
 #include "tcp_sink_impl.h"
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer.h>
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 #include <linux/errqueue.h>
+#include <linux/sockios.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <system_error>
 #include <boost/thread/thread.hpp>
+#include <algorithm>
 #include <cerrno>
+#include <fstream>
+#include <limits>
 #include <stdexcept>
 
 #ifndef SO_ZEROCOPY
@@ -32,6 +41,9 @@ constexpr int drain_timeout_ms = 2000;
 // auto mode: this many notifications in a row with COPIED set and the kernel
 // is copying on this route (loopback, veth): plain send() is cheaper.
 constexpr int copied_streak_limit = 8;
+// zerocopy=on, ENOBUFS with nothing in flight: retry after 1 ms, doubling.
+constexpr auto first_zc_backoff = std::chrono::milliseconds(1);
+constexpr auto max_zc_backoff = std::chrono::milliseconds(1000);
 
 zerocopy_mode parse_mode(const std::string& s)
 {
@@ -144,6 +156,18 @@ tcp_sink_impl::~tcp_sink_impl() = default;
 bool tcp_sink_impl::start()
 {
     d_pending = d_done = 0;
+    d_resume_at = 0;
+    d_zc_backoff = std::chrono::milliseconds(0);
+    // A peer that joins mid-stream starts on an upstream output_multiple
+    // boundary (a zcdma.source slot), else on an item. The run starts on one:
+    // 3.10.5 builds new buffers at every start().
+    d_align = d_itemsize;
+    try {
+        const auto writer = detail()->input(0)->buffer()->link();
+        if (writer && writer->output_multiple_set() && writer->output_multiple() > 0)
+            d_align *= static_cast<uint64_t>(writer->output_multiple());
+    } catch (const std::bad_weak_ptr&) {
+    }
     d_stamps.clear();
     d_stamps_seen_to = nitems_read(0);
     d_ever_connected = false;
@@ -171,7 +195,7 @@ bool tcp_sink_impl::stop()
     }
     {
         std::lock_guard<std::mutex> lk(d_stats_mutex);
-        d_tracker.abandon();
+        d_tracker.abandon(); // the next start() begins with fresh buffers
     }
     d_connected = false;
     d_link->restart();      // closes a pending connect
@@ -197,6 +221,7 @@ void tcp_sink_impl::setup_peer()
     }
     d_zc_active = zc;
     d_copied_streak = 0;
+    d_zc_backoff = std::chrono::milliseconds(0);
     if (d_ever_connected)
         d_reconnects++;
     d_ever_connected = true;
@@ -223,23 +248,52 @@ void tcp_sink_impl::drop_peer(const char* why)
     if (!d_sock) // already gone: one peer is one disconnect
         return;
     reap_completions(); // what the kernel finished still counts as delivered
-    size_t lost;
+    // What the peer never acknowledged is lost. The kernel's count
+    // (write_seq - snd_una, still valid after a reset) is the truth: plain
+    // sends are done for the tracker at once, and a reset purges the send
+    // queue, which reports its zero-copy sends complete.
+    int unacked = -1;
+    if (ioctl(d_sock.get(), SIOCOUTQ, &unacked) < 0)
+        unacked = -1;
+    completion_tracker::abandoned gone;
     {
         std::lock_guard<std::mutex> lk(d_stats_mutex);
         d_done += d_tracker.take_done();
-        lost = d_tracker.abandon();
+        gone = d_tracker.abandon();
     }
-    // Bytes in flight are gone with the peer: consume them, count them.
+    const uint64_t lost = unacked >= 0 ? static_cast<uint64_t>(unacked) : gone.inflight;
+    // Everything handed to this socket is now reusable: consume it.
     measure_latency(true); // before: these were delivered
-    d_done += lost;
+    d_done += gone.bytes;
     d_bytes_lost += lost;
     measure_latency(false); // these were not
+    // The next peer must not start mid-item: it starts on the next boundary.
+    const uint64_t pos = nitems_read(0) * d_itemsize + d_pending;
+    d_resume_at = (pos + d_align - 1) / d_align * d_align;
     d_disconnects++;
     d_connected = false;
     d_link->dropped(d_sock.get()); // when to try again
     abort_close(d_sock);
     d_logger->warn(
         "peer {} gone ({}); {} bytes in flight lost", d_link->peer_text(), why, lost);
+}
+
+// Input between the point a peer left and the next boundary is consumed
+// unsent (counted in bytes_lost): the next peer's first byte starts an item,
+// or a slot.
+void tcp_sink_impl::skip_to_boundary(size_t avail)
+{
+    const uint64_t pos = nitems_read(0) * d_itemsize + d_pending;
+    if (pos >= d_resume_at || d_pending >= avail)
+        return;
+    const size_t skip =
+        static_cast<size_t>(std::min<uint64_t>(d_resume_at - pos, avail - d_pending));
+    measure_latency(true); // what completed before is delivered
+    d_pending += skip;
+    d_done += skip;
+    d_bytes_lost += skip;
+    d_bytes_skipped += skip;
+    measure_latency(false); // the skipped bytes are not
 }
 
 // Remember the rx_time tags of input not looked at before. The UHD format:
@@ -323,28 +377,76 @@ void tcp_sink_impl::reap_completions()
     d_done += d_tracker.take_done();
 }
 
+// ENOBUFS: the socket's option memory (net.core.optmem_max) has no room
+// for another zero-copy notification.
+tcp_sink_impl::send_result tcp_sink_impl::on_enobufs()
+{
+    d_enobufs++;
+    if (d_tracker.inflight_sends())
+        return send_result::blocked_completions; // their notifications free it
+    // Nothing in flight: no completion will ever make room. Retrying at once
+    // would spin.
+    if (d_mode == zerocopy_mode::automatic) {
+        d_zc_active = false;
+        d_auto_fallbacks++;
+        d_logger->info("MSG_ZEROCOPY fails with ENOBUFS with nothing in flight "
+                       "(net.core.optmem_max too small?); auto mode switches to "
+                       "plain send()");
+        return send_result::progress;
+    }
+    if (!d_enobufs_logged) {
+        std::string optmem = "?";
+        std::ifstream("/proc/sys/net/core/optmem_max") >> optmem;
+        d_logger->warn("MSG_ZEROCOPY fails with ENOBUFS with nothing in flight: "
+                       "net.core.optmem_max ({}) is too small for one notification; "
+                       "zerocopy=on retries with back-off (raise it, or use auto)",
+                       optmem);
+        d_enobufs_logged = true;
+    }
+    d_enobufs_backoffs++;
+    d_zc_backoff = d_zc_backoff.count() ? std::min(d_zc_backoff * 2, max_zc_backoff)
+                                        : first_zc_backoff;
+    d_zc_retry_at = std::chrono::steady_clock::now() + d_zc_backoff;
+    return send_result::backing_off;
+}
+
 tcp_sink_impl::send_result tcp_sink_impl::send_more(const uint8_t* in, size_t avail)
 {
+    skip_to_boundary(avail);
     while (d_pending < avail) {
-        if (d_max_inflight && d_tracker.inflight_bytes() >= d_max_inflight)
-            return send_result::blocked_completions;
-        const size_t len = std::min<size_t>(avail - d_pending, d_send_size);
         const bool zc = d_zc_active;
-        ssize_t n = send(d_sock.get(),
-                         in + d_pending,
-                         len,
-                         MSG_DONTWAIT | MSG_NOSIGNAL | (zc ? MSG_ZEROCOPY : 0));
+        size_t len = std::min<size_t>(avail - d_pending, d_send_size);
+        if (zc && d_max_inflight) {
+            const size_t inflight = d_tracker.inflight_bytes();
+            if (inflight >= d_max_inflight)
+                return send_result::blocked_completions;
+            len = std::min<size_t>(len, d_max_inflight - inflight);
+        }
+        if (zc && d_zc_backoff.count() &&
+            std::chrono::steady_clock::now() < d_zc_retry_at)
+            return send_result::backing_off;
+        iovec iov = { const_cast<uint8_t*>(in + d_pending), len };
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        ssize_t n = sendmsg(
+            d_sock.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL | (zc ? MSG_ZEROCOPY : 0));
         if (n > 0) {
             d_sends++;
             if (static_cast<size_t>(n) < len)
                 d_partial_sends++;
+            d_zc_backoff = std::chrono::milliseconds(0);
             {
                 std::lock_guard<std::mutex> lk(d_stats_mutex);
+                const auto base = reinterpret_cast<uint64_t>(iov.iov_base);
+                d_sent_ranges.add(base, base + static_cast<uint64_t>(n));
                 if (zc)
                     d_tracker.add_zerocopy(static_cast<size_t>(n));
                 else
                     d_tracker.add_plain(static_cast<size_t>(n));
                 d_done += d_tracker.take_done();
+                if (d_tracker.inflight_bytes() > d_inflight_peak)
+                    d_inflight_peak = d_tracker.inflight_bytes();
             }
             d_pending += static_cast<size_t>(n);
             d_bytes_sent += static_cast<uint64_t>(n);
@@ -357,11 +459,14 @@ tcp_sink_impl::send_result tcp_sink_impl::send_more(const uint8_t* in, size_t av
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return send_result::blocked_out;
         if (n < 0 && errno == ENOBUFS) {
-            // Too many notifications outstanding (optmem_max): wait for some.
-            d_enobufs++;
-            if (d_tracker.inflight_sends())
+            if (!zc) { // memory pressure: wait a poll slice, do not spin
+                d_enobufs++;
                 return send_result::blocked_completions;
-            return send_result::blocked_out;
+            }
+            const send_result r = on_enobufs();
+            if (r == send_result::progress)
+                continue; // auto: now plain
+            return r;
         }
         return send_result::peer_gone; // EPIPE, ECONNRESET, ...
     }
@@ -400,7 +505,16 @@ int tcp_sink_impl::work(int noutput_items,
                         gr_vector_void_star&)
 {
     const auto* in = static_cast<const uint8_t*>(input_items[0]);
-    const size_t avail = static_cast<size_t>(noutput_items) * d_itemsize;
+    size_t avail = static_cast<size_t>(noutput_items) * d_itemsize;
+    if (const uint64_t end = d_end_after) {
+        const uint64_t consumed = nitems_read(0) * d_itemsize;
+        if (consumed >= end) {
+            end_stream();
+            return WORK_DONE;
+        }
+        avail = static_cast<size_t>(std::min<uint64_t>(avail, end - consumed));
+        noutput_items = static_cast<int>(avail / d_itemsize);
+    }
     const auto lo = reinterpret_cast<uint64_t>(in);
     if (lo < d_addr_lo)
         d_addr_lo = lo;
@@ -418,8 +532,15 @@ int tcp_sink_impl::work(int noutput_items,
             send_result r = send_more(in, avail);
             if (r == send_result::peer_gone)
                 drop_peer(strerror(errno));
+            int wait_ms = poll_slice_ms;
+            if (r == send_result::backing_off) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+                    d_zc_retry_at - std::chrono::steady_clock::now());
+                wait_ms =
+                    static_cast<int>(std::clamp<int64_t>(left.count(), 0, poll_slice_ms));
+            }
             if (d_done < d_itemsize && d_sock)
-                wait_for_socket(r == send_result::blocked_out, poll_slice_ms);
+                wait_for_socket(r == send_result::blocked_out, wait_ms);
         }
         measure_latency(true);
         if (d_done >= d_itemsize) {
@@ -430,6 +551,27 @@ int tcp_sink_impl::work(int noutput_items,
         }
         boost::this_thread::interruption_point();
     }
+}
+
+void tcp_sink_impl::set_end_after(uint64_t nbytes)
+{
+    if (nbytes % d_itemsize)
+        throw std::invalid_argument(
+            "zcdma.tcp_sink: end_after " + std::to_string(nbytes) +
+            " is not a multiple of itemsize " + std::to_string(d_itemsize));
+    d_end_after = nbytes;
+}
+
+// Every byte up to end_after was completed and consumed: a clean close, so
+// that the peer reads to EOF. Plain sends still queued go out before the FIN.
+void tcp_sink_impl::end_stream()
+{
+    if (!d_sock)
+        return;
+    shutdown(d_sock.get(), SHUT_WR);
+    d_sock.reset();
+    d_connected = false;
+    d_logger->info("end of stream after {} bytes; connection closed", d_end_after);
 }
 
 void tcp_sink_impl::maybe_post_stats(bool force)
@@ -493,6 +635,9 @@ std::map<std::string, uint64_t> tcp_sink_impl::stats() const
     s["accept_failures"] = d_link->accept_failures();
     s["resolutions"] = d_link->resolutions();
     s["bytes_lost"] = d_bytes_lost;
+    s["bytes_skipped"] = d_bytes_skipped;
+    s["enobufs_backoffs"] = d_enobufs_backoffs;
+    s["inflight_peak"] = d_inflight_peak;
     s["auto_fallbacks"] = d_auto_fallbacks;
     s["connected"] = d_connected;
     s["zerocopy_active"] = d_zc_active;
@@ -502,6 +647,12 @@ std::map<std::string, uint64_t> tcp_sink_impl::stats() const
 std::pair<uint64_t, uint64_t> tcp_sink_impl::input_address_range() const
 {
     return { d_addr_lo, d_addr_hi };
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> tcp_sink_impl::sent_address_ranges() const
+{
+    std::lock_guard<std::mutex> lk(d_stats_mutex);
+    return d_sent_ranges.base_and_length();
 }
 
 } // namespace zcdma

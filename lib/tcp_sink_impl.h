@@ -8,15 +8,18 @@
 #ifndef INCLUDED_ZCDMA_TCP_SINK_IMPL_H
 #define INCLUDED_ZCDMA_TCP_SINK_IMPL_H
 
+#include "address_ranges.h"
 #include "completion_tracker.h"
 #include "latency_histogram.h"
 #include "tcp_link.h"
 #include <gnuradio/zcdma/tcp_sink.h>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace gr {
 namespace zcdma {
@@ -52,18 +55,30 @@ public:
     uint64_t inflight_bytes() const override;
     uint64_t reconnects() const override { return d_reconnects; }
     std::map<std::string, uint64_t> stats() const override;
+    void set_end_after(uint64_t nbytes) override;
+    uint64_t end_after() const override { return d_end_after; }
     std::pair<uint64_t, uint64_t> input_address_range() const override;
+    std::vector<std::pair<uint64_t, uint64_t>> sent_address_ranges() const override;
 
 private:
-    enum class send_result { progress, blocked_out, blocked_completions, peer_gone };
+    enum class send_result {
+        progress,
+        blocked_out,
+        blocked_completions,
+        backing_off, // ENOBUFS with nothing in flight (zerocopy=on)
+        peer_gone
+    };
 
     bool ensure_peer(int timeout_ms);
     void setup_peer();
     void drop_peer(const char* why);
     void reap_completions();
     send_result send_more(const uint8_t* in, size_t avail);
+    send_result on_enobufs();
+    void skip_to_boundary(size_t avail);
     void wait_for_socket(bool want_out, int timeout_ms);
     void maybe_post_stats(bool force = false);
+    void end_stream();
     void collect_timestamps(int ninput_items);
     void measure_latency(bool record);
 
@@ -91,6 +106,16 @@ private:
     completion_tracker d_tracker;
     size_t d_pending = 0; // input bytes handed to the kernel, not yet consumed
     size_t d_done = 0;    // of those, bytes the kernel let go of
+    // After a peer left, the next peer starts on a boundary of d_align bytes
+    // (an upstream output_multiple: a zcdma.source slot; else an item). Input
+    // before d_resume_at (bytes since start()) is consumed unsent, in bytes_lost.
+    uint64_t d_align = 1;
+    uint64_t d_resume_at = 0;
+
+    // zerocopy=on and ENOBUFS with nothing in flight: no retry before this.
+    std::chrono::steady_clock::time_point d_zc_retry_at;
+    std::chrono::milliseconds d_zc_backoff{ 0 };
+    bool d_enobufs_logged = false;
 
     // rx_time tags waiting for their byte to complete: (stream byte, ns).
     const pmt::pmt_t d_rx_time_key;
@@ -107,9 +132,14 @@ private:
     std::atomic<uint64_t> d_reconnects{ 0 };
     std::atomic<uint64_t> d_disconnects{ 0 };
     std::atomic<uint64_t> d_bytes_lost{ 0 };
+    std::atomic<uint64_t> d_bytes_skipped{ 0 };
+    std::atomic<uint64_t> d_enobufs_backoffs{ 0 };
+    std::atomic<uint64_t> d_inflight_peak{ 0 };
     std::atomic<uint64_t> d_auto_fallbacks{ 0 };
     std::atomic<uint64_t> d_addr_lo{ UINT64_MAX };
     std::atomic<uint64_t> d_addr_hi{ 0 };
+    std::atomic<uint64_t> d_end_after{ 0 };
+    address_ranges d_sent_ranges; // guarded by d_stats_mutex
 };
 
 } // namespace zcdma

@@ -10,6 +10,7 @@ example checks a counter stream end to end."""
 
 import glob
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,13 @@ from gnuradio import gr_unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
+
+
+def free_port():
+    """A TCP port nobody listens on now (the tone receiver binds it next)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def env():
@@ -46,14 +54,15 @@ class qa_examples(gr_unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(self.out, name)), name)
 
     def test_tone_into_stock_receiver(self):
+        port = str(free_port())
         rx = subprocess.Popen(
-            [sys.executable, os.path.join(self.out, "tcp_tone_rx.py")],
+            [sys.executable, os.path.join(self.out, "tcp_tone_rx.py"), "--port", port],
             env=env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
         tx = subprocess.Popen(
-            [sys.executable, "-u", os.path.join(self.out, "zcdma_tone_tx.py")],
+            [sys.executable, "-u", os.path.join(self.out, "zcdma_tone_tx.py"), "--port", port],
             env=env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -64,7 +73,7 @@ class qa_examples(gr_unittest.TestCase):
             # The sink retries until the receiver listens, then connects.
             deadline = time.monotonic() + 60
             seen = ""
-            while "connected to 127.0.0.1:2000" not in seen:
+            while f"connected to 127.0.0.1:{port}" not in seen:
                 self.assertLess(time.monotonic(), deadline, seen)
                 line = tx.stdout.readline()
                 self.assertTrue(line, "tx exited: " + seen)
@@ -162,12 +171,16 @@ class qa_examples(gr_unittest.TestCase):
             timeout=300,
         )
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r.stdout
+        return r.stdout + r.stderr
 
     def test_plain_python_example(self):
         out = self.run_example("stream_counter.py", "--gib", "0.25")
         self.assertIn("PASS: counter pattern intact", out)
+        self.assertIn(f"{1 << 28} bytes checked", out)  # exactly the budget
+        self.assertIn("lost 0 B", out)
         self.assertIn("sent from the ring pages: True", out)
+        # A planned end is quiet: no peer "gone", no bytes "in flight lost".
+        self.assertNotIn("gone", out)
 
     def test_ring_api_example(self):
         self.assertIn("PASS", self.run_example("ring_counter_check.py", "--gib", "0.25"))

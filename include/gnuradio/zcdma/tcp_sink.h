@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace gr {
 namespace zcdma {
@@ -100,8 +101,20 @@ public:
     virtual uint64_t reconnects() const = 0;
     //! Every counter by name.
     virtual std::map<std::string, uint64_t> stats() const = 0;
+
+    /*! A planned end of stream: after \p nbytes input bytes (counted from
+     *  start(); a multiple of itemsize; 0: never) have been sent and completed,
+     *  close the connection cleanly (the peer reads to EOF) and return
+     *  WORK_DONE so that the flowgraph finishes. Nothing is lost or resent. */
+    virtual void set_end_after(uint64_t nbytes) = 0;
+    virtual uint64_t end_after() const = 0;
     //! Lowest and highest input byte address work() was given (test hook).
     virtual std::pair<uint64_t, uint64_t> input_address_range() const = 0;
+    /*! Address ranges (base, length) of every iovec handed to sendmsg()
+     *  (test hook: proves the bytes went out from the input buffer itself).
+     *  Touching ranges are merged; past 64 ranges a new one is merged into
+     *  its nearest neighbour, so a range outside a region stays visible. */
+    virtual std::vector<std::pair<uint64_t, uint64_t>> sent_address_ranges() const = 0;
 };
 
 } // namespace zcdma

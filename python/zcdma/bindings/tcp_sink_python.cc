@@ -53,5 +53,8 @@ void bind_tcp_sink(py::module& m)
         .def("inflight_bytes", &tcp_sink::inflight_bytes)
         .def("reconnects", &tcp_sink::reconnects)
         .def("stats", &tcp_sink::stats)
-        .def("input_address_range", &tcp_sink::input_address_range);
+        .def("set_end_after", &tcp_sink::set_end_after, py::arg("nbytes"))
+        .def("end_after", &tcp_sink::end_after)
+        .def("input_address_range", &tcp_sink::input_address_range)
+        .def("sent_address_ranges", &tcp_sink::sent_address_ranges);
 }

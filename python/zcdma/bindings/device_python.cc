@@ -220,10 +220,11 @@ std::unique_ptr<buffer> acquire(const device::sptr& dev, const py::object& timeo
         if (left_ms >= 0) {
             left_ms -= wait;
             if (left_ms <= 0) {
+                // No %g in PyErr_Format (Python 3.12+ raises SystemError).
                 PyErr_Format(PyExc_TimeoutError,
-                             "zcdma: no filled slot from '%s' within %g s",
+                             "zcdma: no filled slot from '%s' within %R s",
                              dev->info().name.c_str(),
-                             t);
+                             py::float_(t).ptr());
                 throw py::error_already_set();
             }
         }

@@ -350,7 +350,7 @@ static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
 {
 	struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
 	struct dma_async_tx_descriptor *tx = &d->tx;
-	u64 total = zsim_desc_bytes(d), limit = total;
+	u64 total = zsim_desc_bytes(d), limit = total, start = zs->offset;
 	bool fail = zsim_fail_random(zs);
 	unsigned long flags;
 	long done;
@@ -367,6 +367,7 @@ static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
 	} else {
 		done = zsim_fill(zs, d, limit);
 		if (done < 0) {
+			zs->offset = start + total;
 			res.result = DMA_TRANS_WRITE_FAILED;
 			res.residue = total;
 		} else {

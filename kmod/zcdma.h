@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -22,6 +23,7 @@ enum zcdma_slot_state {
 	ZCDMA_SLOT_QUEUED,	/* handed to the DMA engine */
 	ZCDMA_SLOT_FILLED,	/* complete, waiting for ACQUIRE */
 	ZCDMA_SLOT_HELD,	/* acquired by user space */
+	ZCDMA_SLOT_SYNCING,	/* released, being synced for the device */
 };
 
 struct zcdma_dev;
@@ -34,16 +36,23 @@ struct zcdma_slot {
 	u64 seq;
 	u64 timestamp_ns;		/* queued: when queued; filled: DMA began */
 	u64 dropped;
+	u64 bytes;			/* filled: valid bytes (residue off) */
 	bool overrun;
+	bool error;			/* filled: the transfer failed */
 };
 
 /*
  * The ring: order-0 pages, one sg_table per slot. Refcounted: the open file
  * and every vma hold a reference, so pages outlive unbind and close.
+ *
+ * FREE, QUEUED and FILLED slots belong to the device, HELD slots to the CPU:
+ * ACQUIRE syncs a slot for the CPU, RELEASE for the device (zcdma_dma.c).
  */
 struct zcdma_ring {
 	struct kref ref;
-	struct device *dma_dev;		/* NULL once unmapped for DMA */
+	struct device *dma_dev;		/* get_device() for the ring's life */
+	struct rw_semaphore map_lock;	/* syncs (read) against unmap (write) */
+	bool mapped;			/* sg tables mapped for dma_dev */
 	u32 nbufs;
 	size_t bufsize;
 	unsigned long npages;
@@ -58,6 +67,8 @@ struct zcdma_stats_counters {
 	u64 slots_discarded;
 	u64 overruns;
 	u64 bytes_filled;
+	u64 slots_failed;
+	u64 slots_short;
 };
 
 struct zcdma_dev {
@@ -103,6 +114,9 @@ int zcdma_ring_mmap(struct zcdma_ring *ring, struct vm_area_struct *vma);
 int zcdma_dma_start(struct zcdma_dev *zd);
 void zcdma_dma_stop(struct zcdma_dev *zd);
 void zcdma_dma_refill(struct zcdma_dev *zd);
+int zcdma_dma_sync_for_cpu(struct zcdma_ring *ring, struct zcdma_slot *slot);
+void zcdma_dma_sync_for_device(struct zcdma_ring *ring,
+			       struct zcdma_slot *slot);
 
 /* zcdma_ioctl.c */
 long zcdma_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

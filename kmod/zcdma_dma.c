@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcdma DMA engine client: every free slot, in ring order, is queued as one
- * DEV_TO_MEM slave transfer. A slot is synced for the device before it is
- * queued and for the CPU before user space may see it.
+ * DEV_TO_MEM slave transfer. Completions are delivered in ring order, failed
+ * ones too (ZCDMA_BUF_ERROR), so the sequence never repeats or skips a slot.
+ *
+ * Cache maintenance (or the swiotlb bounce copy) of a whole slot can take a
+ * long time, so it never runs in the completion callback or under the
+ * spinlock: ACQUIRE syncs the slot for the CPU and RELEASE gives it back to
+ * the device, both in process context (as videobuf2 does in finish and
+ * prepare). Free, queued and filled slots belong to the device.
  */
 #include <linux/dma-mapping.h>
 #include <linux/minmax.h>
@@ -24,14 +30,6 @@ static void zcdma_dma_complete(void *param, const struct dmaengine_result *res)
 		return;
 	}
 	zd->queued--;
-	if (res && res->result != DMA_TRANS_NOERROR) {
-		dev_err_ratelimited(zd->dev, "DMA transfer into slot %u failed: %d\n",
-				    slot->index, res->result);
-		slot->state = ZCDMA_SLOT_FREE;
-		spin_unlock_irqrestore(&zd->slock, flags);
-		zcdma_dma_refill(zd);
-		return;
-	}
 
 	/* Slots the engine lost since the last completion advance the count. */
 	dropped = atomic64_read(&zd->feedback.dropped);
@@ -54,17 +52,32 @@ static void zcdma_dma_complete(void *param, const struct dmaengine_result *res)
 	slot->dropped = dropped;
 	slot->overrun = gap != 0;
 	/*
+	 * A failed transfer is delivered in its place with ZCDMA_BUF_ERROR and
+	 * no valid bytes; re-queueing it would break the ring order. A short
+	 * one (the engine's residue) reports what it did transfer.
+	 */
+	slot->error = res && res->result != DMA_TRANS_NOERROR;
+	slot->bytes = ring->bufsize;
+	if (slot->error) {
+		dev_err_ratelimited(zd->dev, "DMA transfer into slot %u failed: %d\n",
+				    slot->index, res->result);
+		slot->bytes = 0;
+		zd->stats.slots_failed++;
+	} else if (res && res->residue) {
+		slot->bytes -= min_t(u64, res->residue, ring->bufsize);
+		zd->stats.slots_short++;
+	}
+	/*
 	 * The engine works through the queue in order: this transfer began
 	 * when it was queued or when the one before it completed, whichever
 	 * came later. That is the time of the slot's first byte (uapi).
 	 */
 	slot->timestamp_ns = max(slot->timestamp_ns, zd->last_done_ns);
 	zd->last_done_ns = ktime_get_real_ns();
-	dma_sync_sgtable_for_cpu(ring->dma_dev, &slot->sgt, DMA_FROM_DEVICE);
 	slot->state = ZCDMA_SLOT_FILLED;
 	zd->filled++;
 	zd->stats.slots_filled++;
-	zd->stats.bytes_filled += ring->bufsize;
+	zd->stats.bytes_filled += slot->bytes;
 	spin_unlock_irqrestore(&zd->slock, flags);
 	wake_up_interruptible(&zd->wq);
 }
@@ -81,11 +94,10 @@ static bool zcdma_queue_free_slots(struct zcdma_dev *zd)
 		struct dma_async_tx_descriptor *tx;
 		dma_cookie_t cookie;
 
-		dma_sync_sgtable_for_device(ring->dma_dev, &slot->sgt,
-					    DMA_FROM_DEVICE);
+		/* The slot is the device's already (RELEASE synced it). */
 		tx = dmaengine_prep_slave_sg(zd->chan, slot->sgt.sgl,
 					     slot->sgt.nents, DMA_DEV_TO_MEM,
-					     DMA_PREP_INTERRUPT);
+					     DMA_PREP_INTERRUPT | DMA_CTRL_ACK);
 		if (!tx) {
 			dev_err_ratelimited(zd->dev, "cannot prepare DMA for slot %u\n",
 					    slot->index);
@@ -108,7 +120,7 @@ static bool zcdma_queue_free_slots(struct zcdma_dev *zd)
 	return queued;
 }
 
-void zcdma_dma_refill(struct zcdma_dev *zd)
+static void __zcdma_dma_refill(struct zcdma_dev *zd, bool issue)
 {
 	unsigned long flags;
 	bool queued;
@@ -116,8 +128,41 @@ void zcdma_dma_refill(struct zcdma_dev *zd)
 	spin_lock_irqsave(&zd->slock, flags);
 	queued = zcdma_queue_free_slots(zd);
 	spin_unlock_irqrestore(&zd->slock, flags);
-	if (queued)
+	if (queued || issue)
 		dma_async_issue_pending(zd->chan);
+}
+
+void zcdma_dma_refill(struct zcdma_dev *zd)
+{
+	__zcdma_dma_refill(zd, false);
+}
+
+/*
+ * ACQUIRE: the CPU takes a filled slot over (cache invalidate, or the bounce
+ * buffer copied into the pages). -ENODEV once the ring is unmapped (unbind).
+ */
+int zcdma_dma_sync_for_cpu(struct zcdma_ring *ring, struct zcdma_slot *slot)
+{
+	int ret = -ENODEV;
+
+	down_read(&ring->map_lock);
+	if (ring->mapped) {
+		dma_sync_sgtable_for_cpu(ring->dma_dev, &slot->sgt,
+					 DMA_FROM_DEVICE);
+		ret = 0;
+	}
+	up_read(&ring->map_lock);
+	return ret;
+}
+
+/* RELEASE: the slot goes back to the device before it can be queued. */
+void zcdma_dma_sync_for_device(struct zcdma_ring *ring, struct zcdma_slot *slot)
+{
+	down_read(&ring->map_lock);
+	if (ring->mapped)
+		dma_sync_sgtable_for_device(ring->dma_dev, &slot->sgt,
+					    DMA_FROM_DEVICE);
+	up_read(&ring->map_lock);
 }
 
 int zcdma_dma_start(struct zcdma_dev *zd)
@@ -143,7 +188,11 @@ int zcdma_dma_start(struct zcdma_dev *zd)
 	zd->last_done_ns = 0;
 	zd->running = true;
 	spin_unlock_irqrestore(&zd->slock, flags);
-	zcdma_dma_refill(zd);
+	/*
+	 * Issue even with nothing to queue (every slot still held): the
+	 * engine runs from START on and counts what it cannot store.
+	 */
+	__zcdma_dma_refill(zd, true);
 	return 0;
 }
 

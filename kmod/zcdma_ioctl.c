@@ -33,8 +33,8 @@ int zcdma_ensure_ring(struct zcdma_dev *zd)
 	lockdep_assert_held(&zd->lock);
 	if (zd->ring)
 		return 0;
-	ring = zcdma_ring_alloc(zd->chan->device->dev, zd->cfg_nbufs,
-				zd->cfg_bufsize);
+	ring = zcdma_ring_alloc(dmaengine_get_dma_device(zd->chan),
+				zd->cfg_nbufs, zd->cfg_bufsize);
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
 	for (i = 0; i < ring->nbufs; i++) {
@@ -147,6 +147,7 @@ static int zcdma_ioc_acquire(struct zcdma_dev *zd, struct file *file,
 	struct zcdma_acquire acq;
 	unsigned long flags;
 	long left;
+	int ret;
 
 	if (copy_from_user(&acq, arg, sizeof(acq)))
 		return -EFAULT;
@@ -164,7 +165,9 @@ static int zcdma_ioc_acquire(struct zcdma_dev *zd, struct file *file,
 
 		spin_lock_irqsave(&zd->slock, flags);
 		ring = zd->ring;
-		if (ring && zd->filled) {
+		/* Completions come in ring order: the next slot is filled. */
+		if (ring && zd->filled &&
+		    ring->slots[zd->deliver_idx].state == ZCDMA_SLOT_FILLED) {
 			slot = &ring->slots[zd->deliver_idx];
 			slot->state = ZCDMA_SLOT_HELD;
 			zd->deliver_idx = (zd->deliver_idx + 1) % ring->nbufs;
@@ -173,11 +176,18 @@ static int zcdma_ioc_acquire(struct zcdma_dev *zd, struct file *file,
 			zd->stats.slots_acquired++;
 			acq.index = slot->index;
 			acq.seq = slot->seq;
-			acq.bytes = ring->bufsize;
+			acq.bytes = slot->bytes;
 			acq.timestamp_ns = slot->timestamp_ns;
 			acq.dropped = slot->dropped;
 			acq.flags = slot->overrun ? ZCDMA_BUF_OVERRUN : 0;
+			if (slot->error)
+				acq.flags |= ZCDMA_BUF_ERROR;
+			zcdma_ring_get(ring);
 			spin_unlock_irqrestore(&zd->slock, flags);
+			ret = zcdma_dma_sync_for_cpu(ring, slot);
+			zcdma_ring_put(ring);
+			if (ret)
+				return ret;
 			return copy_to_user(arg, &acq, sizeof(acq)) ? -EFAULT : 0;
 		}
 		if (!zd->running || zd->gone) {
@@ -201,6 +211,7 @@ static int zcdma_ioc_release(struct zcdma_dev *zd, struct file *file,
 			     void __user *arg)
 {
 	struct zcdma_release rel;
+	struct zcdma_ring *ring;
 	struct zcdma_slot *slot;
 	unsigned long flags;
 	bool running;
@@ -222,11 +233,19 @@ static int zcdma_ioc_release(struct zcdma_dev *zd, struct file *file,
 		spin_unlock_irqrestore(&zd->slock, flags);
 		return -EINVAL;
 	}
-	slot->state = ZCDMA_SLOT_FREE;
+	slot->state = ZCDMA_SLOT_SYNCING;
 	zd->held--;
 	zd->stats.slots_released++;
-	running = zd->running;
+	ring = zd->ring;
+	zcdma_ring_get(ring);
 	spin_unlock_irqrestore(&zd->slock, flags);
+	zcdma_dma_sync_for_device(ring, slot);
+	spin_lock_irqsave(&zd->slock, flags);
+	if (slot->state == ZCDMA_SLOT_SYNCING)
+		slot->state = ZCDMA_SLOT_FREE;
+	running = zd->running && zd->ring == ring;
+	spin_unlock_irqrestore(&zd->slock, flags);
+	zcdma_ring_put(ring);
 	if (running)
 		zcdma_dma_refill(zd);
 	return 0;
@@ -249,6 +268,8 @@ static int zcdma_ioc_stats(struct zcdma_dev *zd, void __user *arg)
 	st.slots_queued = zd->filled;
 	st.running = zd->running;
 	st.next_index = zd->deliver_idx;
+	st.slots_failed = zd->stats.slots_failed;
+	st.slots_short = zd->stats.slots_short;
 	spin_unlock_irqrestore(&zd->slock, flags);
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }

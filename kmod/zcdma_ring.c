@@ -18,6 +18,7 @@ static void zcdma_ring_free(struct kref *ref)
 	u32 s;
 
 	zcdma_ring_unmap_dma(ring);
+	put_device(ring->dma_dev);
 	for (s = 0; s < ring->nbufs; s++)
 		sg_free_table(&ring->slots[s].sgt);
 	for (i = 0; i < ring->npages; i++)
@@ -38,17 +39,23 @@ void zcdma_ring_put(struct zcdma_ring *ring)
 	kref_put(&ring->ref, zcdma_ring_free);
 }
 
-/* Called when the DMA device goes away; the pages stay for the mappings. */
+/*
+ * Called when the DMA device goes away; the pages stay for the mappings.
+ * DMA_ATTR_SKIP_CPU_SYNC: a bounce buffer must not be copied over pages
+ * that user space and in-flight skbs still hold.
+ */
 void zcdma_ring_unmap_dma(struct zcdma_ring *ring)
 {
 	u32 s;
 
-	if (!ring->dma_dev)
-		return;
-	for (s = 0; s < ring->nbufs; s++)
-		dma_unmap_sgtable(ring->dma_dev, &ring->slots[s].sgt,
-				  DMA_FROM_DEVICE, 0);
-	ring->dma_dev = NULL;
+	down_write(&ring->map_lock);
+	if (ring->mapped)
+		for (s = 0; s < ring->nbufs; s++)
+			dma_unmap_sgtable(ring->dma_dev, &ring->slots[s].sgt,
+					  DMA_FROM_DEVICE,
+					  DMA_ATTR_SKIP_CPU_SYNC);
+	ring->mapped = false;
+	up_write(&ring->map_lock);
 }
 
 struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
@@ -64,6 +71,8 @@ struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
 	if (!ring)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ring->ref);
+	init_rwsem(&ring->map_lock);
+	ring->dma_dev = get_device(dma_dev);
 	ring->nbufs = nbufs;
 	ring->bufsize = bufsize;
 	ring->npages = pages_per_slot * nbufs;
@@ -95,22 +104,27 @@ struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
 			goto err_free;
 	}
 
+	/*
+	 * Cache maintenance is done at every hand-over instead (zcdma_dma.c);
+	 * one sync gives the zeroed slots to the device to begin with.
+	 */
 	for (s = 0; s < nbufs; s++) {
 		ret = dma_map_sgtable(dma_dev, &ring->slots[s].sgt,
-				      DMA_FROM_DEVICE, 0);
+				      DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
 		if (ret)
 			goto err_unmap;
+		dma_sync_sgtable_for_device(dma_dev, &ring->slots[s].sgt,
+					    DMA_FROM_DEVICE);
 		mapped++;
 	}
-	ring->dma_dev = dma_dev;
+	ring->mapped = true;
 	return ring;
 
 err_unmap:
 	for (s = 0; s < mapped; s++)
 		dma_unmap_sgtable(dma_dev, &ring->slots[s].sgt,
-				  DMA_FROM_DEVICE, 0);
+				  DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
 err_free:
-	ring->dma_dev = NULL;
 	zcdma_ring_put(ring);
 	return ERR_PTR(ret);
 }

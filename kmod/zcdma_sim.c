@@ -2,9 +2,27 @@
 /*
  * zcdma_sim: a software dmaengine provider for machines without zcdma
  * hardware. Its one DEV_TO_MEM slave channel writes the counter pattern
- * (little-endian u64 word k at stream byte 8k) into each descriptor through
- * the descriptor's DMA addresses, as a device would, so bounce buffers and
- * missing dma_sync calls show up exactly as with real hardware.
+ * (little-endian u64 word k at stream byte 8k) into each descriptor at the
+ * descriptor's DMA addresses, as a device would: each bus address is
+ * translated the way the bus does it (the IOMMU domain, else dma-direct's
+ * dma_to_phys) and the page behind it written through kmap_local_page().
+ * Under swiotlb that page is the bounce buffer, exactly what a real device
+ * would write, and only the client's dma_sync_*_for_cpu() copies it into the
+ * ring page: a missing or misplaced sync shows up as with real hardware.
+ *
+ * Fault injection (module parameters, writable at run time under
+ * /sys/module/zcdma_sim/parameters/):
+ *   fail_nth=N	the Nth transfer from now fails (DMA_TRANS_WRITE_FAILED,
+ *		nothing written, the slot's stream bytes are lost); reads back
+ *		the transfers still to go, 0 = none armed
+ *   fail_permille=P, seed=S  each transfer fails with probability P/1000,
+ *		from a generator seeded with S (writing seed restarts it)
+ *   short_nth=N	the Nth transfer from now ends early: short_bytes (default
+ *		half the slot) are written, the rest is reported as residue
+ *		and the stream continues in the next descriptor
+ *   descs_unacked (read only)  completed descriptors the client has not
+ *		acked (prepared without DMA_CTRL_ACK); the sim honours the
+ *		flag and keeps those until they are acked
  *
  * rate (bytes/s) = 0 completes queued descriptors as fast as they come and
  * never loses data; rate > 0 produces one slot per bufsize/rate seconds and,
@@ -15,13 +33,16 @@
  * ("zcdma.0", "rx"), so loading zcdma_sim.ko then zcdma.ko gives /dev/zcdma0.
  */
 #include <linux/delay.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
+#include <linux/highmem.h>
 #include <linux/hrtimer.h>
-#include <linux/io.h>
+#include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -30,6 +51,45 @@
 static unsigned long rate;
 module_param(rate, ulong, 0644);
 MODULE_PARM_DESC(rate, "bytes/s the engine produces; 0 = lossless, as fast as queued");
+
+static unsigned int fail_nth;
+module_param(fail_nth, uint, 0644);
+MODULE_PARM_DESC(fail_nth, "fail the Nth transfer from now (1 = the next); 0 = none");
+
+static unsigned int fail_permille;
+module_param(fail_permille, uint, 0644);
+MODULE_PARM_DESC(fail_permille, "fail each transfer with this probability (1/1000)");
+
+static atomic_t zsim_reseed = ATOMIC_INIT(1);
+static unsigned long seed;
+
+static int zsim_set_seed(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_ulong(val, kp);
+
+	if (!ret)
+		atomic_set(&zsim_reseed, 1);
+	return ret;
+}
+
+static const struct kernel_param_ops zsim_seed_ops = {
+	.set = zsim_set_seed,
+	.get = param_get_ulong,
+};
+module_param_cb(seed, &zsim_seed_ops, &seed, 0644);
+MODULE_PARM_DESC(seed, "seed for fail_permille; writing it restarts the sequence");
+
+static unsigned int short_nth;
+module_param(short_nth, uint, 0644);
+MODULE_PARM_DESC(short_nth, "end the Nth transfer from now early (residue); 0 = none");
+
+static unsigned long short_bytes;
+module_param(short_bytes, ulong, 0644);
+MODULE_PARM_DESC(short_bytes, "bytes a short transfer writes (0 = half the slot)");
+
+static unsigned int descs_unacked;
+module_param(descs_unacked, uint, 0444);
+MODULE_PARM_DESC(descs_unacked, "completed descriptors not acked by the client");
 
 struct zsim_desc {
 	struct dma_async_tx_descriptor tx;
@@ -47,6 +107,7 @@ struct zsim {
 	spinlock_t lock;			/* lists, cookies, active */
 	struct list_head submitted;
 	struct list_head issued;
+	struct list_head unacked;		/* completed, no DMA_CTRL_ACK yet */
 	bool active;				/* between issue_pending and terminate */
 	struct zcdma_periph_config *periph;
 
@@ -54,6 +115,7 @@ struct zsim {
 	struct task_struct *thread;
 	wait_queue_head_t wq;
 	u64 offset;				/* stream bytes produced or lost */
+	struct rnd_state rnd;			/* fail_permille */
 };
 
 static struct zsim *zsim;
@@ -85,6 +147,26 @@ static dma_cookie_t zsim_tx_submit(struct dma_async_tx_descriptor *tx)
 	return cookie;
 }
 
+static void zsim_free_list(struct list_head *list);
+
+/* Completed descriptors may go once the client has acked them. */
+static void zsim_free_acked(struct zsim *zs)
+{
+	struct zsim_desc *d, *tmp;
+	unsigned long flags;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&zs->lock, flags);
+	list_for_each_entry_safe(d, tmp, &zs->unacked, node) {
+		if (async_tx_test_ack(&d->tx)) {
+			list_move_tail(&d->node, &dead);
+			descs_unacked--;
+		}
+	}
+	spin_unlock_irqrestore(&zs->lock, flags);
+	zsim_free_list(&dead);
+}
+
 static struct dma_async_tx_descriptor *
 zsim_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 		   unsigned int sg_len, enum dma_transfer_direction dir,
@@ -94,6 +176,7 @@ zsim_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 
 	if (dir != DMA_DEV_TO_MEM || !sg_len)
 		return NULL;
+	zsim_free_acked(to_zsim(chan));
 	d = kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
 		return NULL;
@@ -123,6 +206,10 @@ static int zsim_config(struct dma_chan *chan, struct dma_slave_config *cfg)
 	return 0;
 }
 
+/*
+ * Also with nothing submitted: the engine then runs dry and, at a rate,
+ * counts the slots it cannot store.
+ */
 static void zsim_issue_pending(struct dma_chan *chan)
 {
 	struct zsim *zs = to_zsim(chan);
@@ -179,34 +266,128 @@ static enum dma_status zsim_tx_status(struct dma_chan *chan, dma_cookie_t cookie
 	return dma_async_is_complete(cookie, done, used);
 }
 
-/* Write the counter pattern where the device would: at the DMA addresses. */
-static void zsim_fill(struct zsim *zs, struct zsim_desc *d)
+/* The CPU address of bus address @addr, as the bus would resolve it. */
+static phys_addr_t zsim_bus_to_phys(struct device *dev, dma_addr_t addr)
 {
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
+
+	if (dom)
+		return iommu_iova_to_phys(dom, addr);
+	return dma_to_phys(dev, addr);
+}
+
+/*
+ * Write up to @limit bytes of the counter pattern where the device would: at
+ * the descriptor's DMA addresses. Returns the bytes written, or -EFAULT for
+ * a bus address with no memory behind it (a bus error on hardware).
+ */
+static long zsim_fill(struct zsim *zs, struct zsim_desc *d, u64 limit)
+{
+	struct device *dev = zs->ddev.dev;
 	struct scatterlist *sg;
+	u64 done = 0;
 	unsigned int i;
 
 	for_each_sg(d->sgl, sg, d->sg_len, i) {
-		/* No IOMMU on the simulated bus: DMA address == physical address. */
-		__le64 *w = phys_to_virt((phys_addr_t)sg_dma_address(sg));
-		size_t n = sg_dma_len(sg) / sizeof(*w), k;
-		u64 first = zs->offset / sizeof(*w);
+		dma_addr_t addr = sg_dma_address(sg);
+		u64 len = min_t(u64, sg_dma_len(sg), limit - done);
 
-		for (k = 0; k < n; k++)
-			w[k] = cpu_to_le64(first + k);
-		zs->offset += sg_dma_len(sg);
+		while (len) {
+			phys_addr_t phys = zsim_bus_to_phys(dev, addr);
+			size_t off = offset_in_page(phys);
+			size_t n = min_t(u64, len, PAGE_SIZE - off), k;
+			u64 first = zs->offset / sizeof(__le64);
+			__le64 *w;
+
+			if (!pfn_valid(PHYS_PFN(phys)))
+				return -EFAULT;
+			w = kmap_local_page(pfn_to_page(PHYS_PFN(phys))) + off;
+			for (k = 0; k < n / sizeof(*w); k++)
+				w[k] = cpu_to_le64(first + k);
+			kunmap_local(w);
+			zs->offset += n;
+			addr += n;
+			len -= n;
+			done += n;
+		}
 	}
+	return done;
 }
 
-static void zsim_complete(struct zsim *zs, struct zsim_desc *d)
+static u64 zsim_desc_bytes(struct zsim_desc *d)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	u64 total = 0;
+
+	for_each_sg(d->sgl, sg, d->sg_len, i)
+		total += sg_dma_len(sg);
+	return total;
+}
+
+/* Count an armed fail_nth/short_nth down; true when it fires now. */
+static bool zsim_nth(unsigned int *nth)
+{
+	unsigned int n = READ_ONCE(*nth);
+
+	if (!n)
+		return false;
+	WRITE_ONCE(*nth, n - 1);
+	return n == 1;
+}
+
+static bool zsim_fail_random(struct zsim *zs)
+{
+	unsigned int p = READ_ONCE(fail_permille);
+
+	if (atomic_xchg(&zsim_reseed, 0))
+		prandom_seed_state(&zs->rnd, READ_ONCE(seed));
+	return p && prandom_u32_state(&zs->rnd) % 1000 < p;
+}
+
+/* Do one transfer (or fail it) and report it to the client. */
+static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
 {
 	struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
 	struct dma_async_tx_descriptor *tx = &d->tx;
+	u64 total = zsim_desc_bytes(d), limit = total, start = zs->offset;
+	bool fail = zsim_fail_random(zs);
+	unsigned long flags;
+	long done;
+
+	fail |= zsim_nth(&fail_nth);
+	if (zsim_nth(&short_nth))
+		limit = round_down(min_t(u64, READ_ONCE(short_bytes) ?: total / 2,
+					 total), sizeof(__le64));
+	if (fail) {
+		/* Nothing written; the slot's share of the stream is lost. */
+		zs->offset += total;
+		res.result = DMA_TRANS_WRITE_FAILED;
+		res.residue = total;
+	} else {
+		done = zsim_fill(zs, d, limit);
+		if (done < 0) {
+			zs->offset = start + total;
+			res.result = DMA_TRANS_WRITE_FAILED;
+			res.residue = total;
+		} else {
+			res.residue = total - done;
+		}
+	}
 
 	WRITE_ONCE(zs->chan.completed_cookie, tx->cookie);
 	if (tx->callback_result)
 		tx->callback_result(tx->callback_param, &res);
 	else if (tx->callback)
 		tx->callback(tx->callback_param);
+	/* Without DMA_CTRL_ACK the client still owns the descriptor. */
+	spin_lock_irqsave(&zs->lock, flags);
+	if (!async_tx_test_ack(tx)) {
+		list_add_tail(&d->node, &zs->unacked);
+		descs_unacked++;
+		d = NULL;
+	}
+	spin_unlock_irqrestore(&zs->lock, flags);
 	kfree(d);
 }
 
@@ -260,8 +441,7 @@ static int zsim_thread(void *arg)
 		mutex_lock(&zs->work_lock);
 		d = zsim_next(zs);
 		if (d) {
-			zsim_fill(zs, d);
-			zsim_complete(zs, d);
+			zsim_transfer(zs, d);
 		} else if (r && zs->periph && READ_ONCE(zs->active)) {
 			/* Nothing queued: the slot's worth of data is lost. */
 			zs->offset += zs->periph->slot_bytes;
@@ -286,10 +466,17 @@ static int zsim_alloc_chan_resources(struct dma_chan *chan)
 static void zsim_free_chan_resources(struct dma_chan *chan)
 {
 	struct zsim *zs = to_zsim(chan);
+	unsigned long flags;
+	LIST_HEAD(dead);
 
 	zsim_terminate_all(chan);
 	kthread_stop(zs->thread);
 	zs->periph = NULL;
+	spin_lock_irqsave(&zs->lock, flags);
+	list_splice_tail_init(&zs->unacked, &dead);
+	descs_unacked = 0;
+	spin_unlock_irqrestore(&zs->lock, flags);
+	zsim_free_list(&dead);
 }
 
 static bool zsim_filter(struct dma_chan *chan, void *param)
@@ -345,6 +532,8 @@ static struct platform_driver zsim_driver = {
 	.remove = zsim_remove,
 	.driver = {
 		.name = "zcdma-sim-dma",
+		/* Its channel is in use by zcdma.0 for as long as it is bound. */
+		.suppress_bind_attrs = true,
 	},
 };
 
@@ -360,6 +549,7 @@ static int __init zsim_init(void)
 	init_waitqueue_head(&zsim->wq);
 	INIT_LIST_HEAD(&zsim->submitted);
 	INIT_LIST_HEAD(&zsim->issued);
+	INIT_LIST_HEAD(&zsim->unacked);
 
 	ret = platform_driver_register(&zsim_driver);
 	if (ret)

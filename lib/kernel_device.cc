@@ -118,6 +118,7 @@ bool kernel_device::acquire(slot_info& out, int timeout_ms)
     out.timestamp_ns = a.timestamp_ns;
     out.overrun = (a.flags & ZCDMA_BUF_OVERRUN) != 0;
     out.dropped = a.dropped;
+    out.error = (a.flags & ZCDMA_BUF_ERROR) != 0;
     return true;
 }
 

@@ -90,10 +90,11 @@ struct ZCDMA_API device_stats {
 struct ZCDMA_API slot_info {
     uint32_t index = 0;        //!< slot index in the ring
     uint64_t seq = 0;          //!< slots the producer started before this one
-    uint64_t nbytes = 0;       //!< valid bytes (the whole slot)
+    uint64_t nbytes = 0;       //!< valid bytes from the slot start (short: DMA residue)
     uint64_t timestamp_ns = 0; //!< CLOCK_REALTIME of the slot's first byte
     bool overrun = false;      //!< slots were dropped right before this one
     uint64_t dropped = 0;      //!< dropped-slot total when this slot was filled
+    bool error = false;        //!< the DMA transfer failed: contents undefined, nbytes 0
 };
 
 /*!

@@ -337,6 +337,7 @@ void bind_device(py::module& m)
                                [](const buffer& b) { return b.slot().overrun; })
         .def_property_readonly("dropped",
                                [](const buffer& b) { return b.slot().dropped; })
+        .def_property_readonly("error", [](const buffer& b) { return b.slot().error; })
         .def_property_readonly("released", &buffer::released)
         .def_property_readonly("address", &buffer::address)
         .def("__enter__", [](py::object self) { return self; })

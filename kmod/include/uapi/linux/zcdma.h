@@ -74,8 +74,12 @@ struct zcdma_config {
  * @timeout_ms: in: -1 waits forever, 0 does not wait (-EAGAIN),
  *	otherwise -ETIMEDOUT after that many milliseconds
  * @index: out: slot index
- * @seq: out: number of slots the DMA started before this one
- * @bytes: out: valid bytes in the slot
+ * @seq: out: number of slots the DMA started before this one (failed
+ *	transfers and dropped slots included: the sequence never repeats or
+ *	goes back)
+ * @bytes: out: valid bytes from the start of the slot: the slot size, less
+ *	when the engine ended the transfer early (its residue), 0 when the
+ *	transfer failed (%ZCDMA_BUF_ERROR)
  * @timestamp_ns: out: CLOCK_REALTIME when the slot's DMA began
  * @dropped: out: total slots dropped since open
  * @flags: out: ZCDMA_BUF_* bits
@@ -96,6 +100,13 @@ struct zcdma_acquire {
 
 /* Slots were dropped right before this one (the ring was full). */
 #define ZCDMA_BUF_OVERRUN	_BITUL(0)
+/*
+ * The DMA engine reported this slot's transfer failed (DMA_TRANS_READ_FAILED,
+ * DMA_TRANS_WRITE_FAILED, DMA_TRANS_ABORTED): its contents are undefined and
+ * @bytes is 0. It is still delivered in ring order with its own sequence
+ * number and must be released like any other slot; the stream goes on.
+ */
+#define ZCDMA_BUF_ERROR		_BITUL(1)
 
 /**
  * struct zcdma_release - give a slot back to the DMA (ZCDMA_IOC_RELEASE)
@@ -125,6 +136,9 @@ struct zcdma_release {
  * @running: 1 between START and STOP
  * @next_index: ring index the next ZCDMA_IOC_ACQUIRE returns; slots are
  *	delivered strictly in ring order, also across STOP and START
+ * @slots_failed: transfers the DMA engine reported failed (each delivered
+ *	with %ZCDMA_BUF_ERROR)
+ * @slots_short: transfers that ended early (@bytes below the slot size)
  * @reserved: zero
  */
 struct zcdma_stats {
@@ -139,7 +153,9 @@ struct zcdma_stats {
 	__u32 slots_queued;
 	__u32 running;
 	__u32 next_index;
-	__u64 reserved[4];
+	__u64 slots_failed;
+	__u64 slots_short;
+	__u64 reserved[2];
 };
 
 #define ZCDMA_IOC_MAGIC		'Z'

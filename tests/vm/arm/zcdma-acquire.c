@@ -84,9 +84,10 @@ int main(int argc, char** argv)
         if (ioctl(fd, ZCDMA_IOC_ACQUIRE, &acq))
             return fail("ACQUIRE");
         w = (const uint32_t*)((const char*)ring + (size_t)acq.index * info.bufsize);
-        if (i < 4 || i + 1 == count)
-            printf("slot %u seq %" PRIu64 " bytes %" PRIu64 " flags %#x dropped %" PRIu64
+        if (i < 4 || i + 1 == count || acq.seq != expect)
+            printf("#%lu slot %u seq %" PRIu64 " bytes %" PRIu64 " flags %#x dropped %" PRIu64
                    " words %08x %08x\n",
+                   i,
                    acq.index,
                    acq.seq,
                    acq.bytes,

@@ -85,8 +85,8 @@ int main(int argc, char** argv)
             return fail("ACQUIRE");
         w = (const uint32_t*)((const char*)ring + (size_t)acq.index * info.bufsize);
         if (i < 4 || i + 1 == count || acq.seq != expect)
-            printf("#%lu slot %u seq %" PRIu64 " bytes %" PRIu64 " flags %#x dropped %" PRIu64
-                   " words %08x %08x\n",
+            printf("#%lu slot %u seq %" PRIu64 " bytes %" PRIu64
+                   " flags %#x dropped %" PRIu64 " words %08x %08x\n",
                    i,
                    acq.index,
                    acq.seq,
@@ -96,7 +96,10 @@ int main(int argc, char** argv)
                    w[0],
                    w[1]);
         if (acq.seq < expect) {
-            fprintf(stderr, "zcdma-acquire: seq %" PRIu64 " < %" PRIu64 "\n", acq.seq, expect);
+            fprintf(stderr,
+                    "zcdma-acquire: seq %" PRIu64 " < %" PRIu64 "\n",
+                    acq.seq,
+                    expect);
             return 1;
         }
         expect = acq.seq + 1;
@@ -106,12 +109,15 @@ int main(int argc, char** argv)
         if (ioctl(fd, ZCDMA_IOC_RELEASE, &rel))
             return fail("RELEASE");
     }
-    printf("acquired %lu slots of %" PRIu64 " bytes in %.3f s\n", count, info.bufsize, now() - t0);
+    printf("acquired %lu slots of %" PRIu64 " bytes in %.3f s\n",
+           count,
+           info.bufsize,
+           now() - t0);
     memset(&st, 0, sizeof(st));
     if (ioctl(fd, ZCDMA_IOC_STATS, &st))
         return fail("STATS");
-    printf("stats: filled %" PRIu64 " acquired %" PRIu64 " released %" PRIu64 " dropped %" PRIu64
-           " overruns %" PRIu64 " queued %u\n",
+    printf("stats: filled %" PRIu64 " acquired %" PRIu64 " released %" PRIu64
+           " dropped %" PRIu64 " overruns %" PRIu64 " queued %u\n",
            st.slots_filled,
            st.slots_acquired,
            st.slots_released,

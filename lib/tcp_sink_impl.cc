@@ -38,6 +38,11 @@ namespace zcdma {
 namespace {
 constexpr int poll_slice_ms = 100; // how soon top_block.stop() is noticed
 constexpr int drain_timeout_ms = 2000;
+// A dropped peer's zero-copy sends: how long to wait for their completions
+// before the bytes are handed back anyway. Covers an unresolved neighbour
+// (3 ARP probes, 1 s apart, then the queue is purged) and a stalled TX ring
+// (the TX watchdog, typically 5 s).
+constexpr int dropped_drain_timeout_ms = 5000;
 // auto mode: this many notifications in a row with COPIED set and the kernel
 // is copying on this route (loopback, veth): plain send() is cheaper.
 constexpr int copied_streak_limit = 8;
@@ -193,6 +198,8 @@ bool tcp_sink_impl::stop()
         else
             d_sock.reset();
     }
+    while (d_dropped && !drain_dropped(poll_slice_ms)) {
+    }
     {
         std::lock_guard<std::mutex> lk(d_stats_mutex);
         d_tracker.abandon(); // the next start() begins with fresh buffers
@@ -255,27 +262,91 @@ void tcp_sink_impl::drop_peer(const char* why)
     int unacked = -1;
     if (ioctl(d_sock.get(), SIOCOUTQ, &unacked) < 0)
         unacked = -1;
-    completion_tracker::abandoned gone;
     {
         std::lock_guard<std::mutex> lk(d_stats_mutex);
         d_done += d_tracker.take_done();
-        gone = d_tracker.abandon();
     }
-    const uint64_t lost = unacked >= 0 ? static_cast<uint64_t>(unacked) : gone.inflight;
-    // Everything handed to this socket is now reusable: consume it.
-    measure_latency(true); // before: these were delivered
-    d_done += gone.bytes;
+    const uint64_t lost =
+        unacked >= 0 ? static_cast<uint64_t>(unacked) : d_tracker.inflight_bytes();
+    measure_latency(true); // what completed before the drop was delivered
     d_bytes_lost += lost;
-    measure_latency(false); // these were not
     // The next peer must not start mid-item: it starts on the next boundary.
     const uint64_t pos = nitems_read(0) * d_itemsize + d_pending;
     d_resume_at = (pos + d_align - 1) / d_align * d_align;
     d_disconnects++;
     d_connected = false;
     d_link->dropped(d_sock.get()); // when to try again
-    abort_close(d_sock);
+    // Reset the connection but keep the socket: connect(AF_UNSPEC) sends the
+    // RST and purges the send queue (as close() with SO_LINGER 0 would), and
+    // the error queue stays readable. Packets cloned from that queue may still
+    // be held elsewhere in the stack; their completions come when the last is
+    // freed. Until then their bytes are not consumed: drain_dropped().
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    connect(d_sock.get(), &unspec, sizeof unspec);
+    d_dropped = std::move(d_sock);
+    d_dropped_deadline = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(dropped_drain_timeout_ms);
+    if (!d_tracker.inflight_sends())
+        release_dropped(false);
     d_logger->warn(
         "peer {} gone ({}); {} bytes in flight lost", d_link->peer_text(), why, lost);
+}
+
+// Waits up to timeout_ms for the dropped socket's completions; true once its
+// bytes are handed back (all completed, or the bound passed).
+bool tcp_sink_impl::drain_dropped(int timeout_ms)
+{
+    if (!d_dropped)
+        return true;
+    reap_from(d_dropped.get(), false);
+    measure_latency(false); // purged with the peer, not delivered
+    if (d_tracker.inflight_sends()) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            d_dropped_deadline - std::chrono::steady_clock::now());
+        if (left.count() > 0) {
+            pollfd p = { d_dropped.get(), 0, 0 };
+            poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), timeout_ms)));
+            reap_from(d_dropped.get(), false);
+            measure_latency(false);
+            if (d_tracker.inflight_sends())
+                return false;
+        }
+    }
+    release_dropped(d_tracker.inflight_sends() != 0);
+    return true;
+}
+
+// Every byte handed to the dropped socket is consumed: all of it was counted
+// in bytes_lost or delivered at the drop. gave_up: some zero-copy sends never
+// completed, and the kernel may still read their pages after this.
+void tcp_sink_impl::release_dropped(bool gave_up)
+{
+    completion_tracker::abandoned gone;
+    {
+        std::lock_guard<std::mutex> lk(d_stats_mutex);
+        gone = d_tracker.abandon();
+    }
+    d_done += gone.bytes;
+    measure_latency(false); // lost with the peer: no latency sample
+    if (!gave_up) {
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() +
+            std::chrono::milliseconds(dropped_drain_timeout_ms) - d_dropped_deadline);
+        if (waited.count() > 0)
+            d_logger->info("the dropped peer's zero-copy sends completed {} ms after "
+                           "the drop; their bytes are handed back now",
+                           waited.count());
+    } else {
+        d_inflight_abandoned += gone.inflight;
+        d_logger->warn("{} bytes of zero-copy sends to the dropped peer {} still not "
+                       "completed after {} ms; handing them back anyway (the kernel "
+                       "may still read those pages)",
+                       gone.inflight,
+                       d_link->peer_text(),
+                       dropped_drain_timeout_ms);
+    }
+    abort_close(d_dropped);
 }
 
 // Input between the point a peer left and the next boundary is consumed
@@ -348,13 +419,20 @@ void tcp_sink_impl::measure_latency(bool record)
 
 void tcp_sink_impl::reap_completions()
 {
+    if (d_sock)
+        reap_from(d_sock.get(), true);
+}
+
+// live: the connected peer's socket (auto mode may switch to plain send()).
+void tcp_sink_impl::reap_from(int fd, bool live)
+{
     // Plain sends need no notification: no syscall while none is in flight.
-    if (!d_sock || !d_tracker.inflight_sends())
+    if (!d_tracker.inflight_sends())
         return;
     uint32_t lo, hi;
     bool copied;
     for (;;) {
-        int r = read_zerocopy_notification(d_sock.get(), lo, hi, copied);
+        int r = read_zerocopy_notification(fd, lo, hi, copied);
         if (r <= 0)
             break;
         d_notifications++;
@@ -362,6 +440,8 @@ void tcp_sink_impl::reap_completions()
             std::lock_guard<std::mutex> lk(d_stats_mutex);
             d_tracker.complete(lo, hi, copied);
         }
+        if (!live)
+            continue;
         d_copied_streak = copied ? d_copied_streak + 1 : 0;
         if (d_mode == zerocopy_mode::automatic && d_zc_active &&
             d_copied_streak >= copied_streak_limit) {
@@ -524,7 +604,11 @@ int tcp_sink_impl::work(int noutput_items,
     collect_timestamps(noutput_items);
     for (;;) {
         maybe_post_stats();
-        if (!ensure_peer(poll_slice_ms)) {
+        if (d_dropped) {
+            // The input is consumed in order: nothing after the dropped
+            // peer's bytes can be handed back before them anyway.
+            drain_dropped(poll_slice_ms);
+        } else if (!ensure_peer(poll_slice_ms)) {
             boost::this_thread::interruption_point();
             // Nothing sent stays pending without a peer except lost bytes.
         } else {
@@ -636,6 +720,7 @@ std::map<std::string, uint64_t> tcp_sink_impl::stats() const
     s["resolutions"] = d_link->resolutions();
     s["bytes_lost"] = d_bytes_lost;
     s["bytes_skipped"] = d_bytes_skipped;
+    s["inflight_abandoned_bytes"] = d_inflight_abandoned;
     s["enobufs_backoffs"] = d_enobufs_backoffs;
     s["inflight_peak"] = d_inflight_peak;
     s["auto_fallbacks"] = d_auto_fallbacks;

@@ -72,7 +72,10 @@ private:
     bool ensure_peer(int timeout_ms);
     void setup_peer();
     void drop_peer(const char* why);
+    bool drain_dropped(int timeout_ms);
+    void release_dropped(bool gave_up);
     void reap_completions();
+    void reap_from(int fd, bool live);
     send_result send_more(const uint8_t* in, size_t avail);
     send_result on_enobufs();
     void skip_to_boundary(size_t avail);
@@ -94,6 +97,13 @@ private:
 
     std::unique_ptr<tcp_link> d_link; // connects, accepts, resolves, backs off
     unique_fd d_sock;
+    // A dropped peer's socket, reset but kept open while zero-copy sends
+    // handed to it are not reported complete: the kernel may still hold
+    // their pages (a segment waiting in the neighbour queue, a clone in a
+    // qdisc or TX ring). Its bytes are consumed only when their completions
+    // arrive, or after dropped_drain_timeout_ms (inflight_abandoned_bytes).
+    unique_fd d_dropped;
+    std::chrono::steady_clock::time_point d_dropped_deadline;
     bool d_peer_eof = false; // the peer half-closed (FIN): keep sending
     std::atomic<bool> d_connected{ false };
     std::atomic<bool> d_zc_active{ false };
@@ -133,6 +143,7 @@ private:
     std::atomic<uint64_t> d_disconnects{ 0 };
     std::atomic<uint64_t> d_bytes_lost{ 0 };
     std::atomic<uint64_t> d_bytes_skipped{ 0 };
+    std::atomic<uint64_t> d_inflight_abandoned{ 0 };
     std::atomic<uint64_t> d_enobufs_backoffs{ 0 };
     std::atomic<uint64_t> d_inflight_peak{ 0 };
     std::atomic<uint64_t> d_auto_fallbacks{ 0 };

@@ -149,6 +149,8 @@ device_stats kernel_device::stats() const
     s.slots_discarded = k.slots_discarded;
     s.overruns = k.overruns;
     s.bytes_filled = k.bytes_filled;
+    s.slots_failed = k.slots_failed;
+    s.slots_short = k.slots_short;
     s.slots_held = k.slots_held;
     s.slots_queued = k.slots_queued;
     s.running = k.running != 0;

@@ -65,6 +65,8 @@ sim_device::sim_device(device_spec& spec)
     const uint64_t itemsize = spec.get_size("itemsize", 0, 1, d_info.bufsize);
     d_pattern = pattern_generator::make(spec, d_info.bufsize);
     const std::string format = spec.get_string("format", "fc32");
+    d_fail_every = spec.get_size("fail_every", 0, 0, UINT64_MAX);
+    d_short_every = spec.get_size("short_every", 0, 0, UINT64_MAX);
     spec.finish();
 
     // The sample size samp_rate counts in: itemsize, or the tone/noise format.
@@ -251,7 +253,14 @@ void sim_device::producer_loop()
         lk.lock();
         s.meta.index = idx;
         s.meta.seq = seq;
-        s.meta.nbytes = d_info.bufsize;
+        // Fault injection (test aid): a failed transfer delivers 0 bytes,
+        // a short one half a slot; the slot still goes out in ring order.
+        s.meta.error = d_fail_every && (seq + 1) % d_fail_every == 0;
+        const bool shrt =
+            !s.meta.error && d_short_every && (seq + 1) % d_short_every == 0;
+        s.meta.nbytes = s.meta.error ? 0 : shrt ? d_info.bufsize / 2 : d_info.bufsize;
+        d_stats.slots_failed += s.meta.error;
+        d_stats.slots_short += shrt;
         s.meta.timestamp_ns = ts;
         s.meta.overrun = d_pending_overrun;
         s.meta.dropped = d_stats.slots_dropped;
@@ -259,7 +268,7 @@ void sim_device::producer_loop()
         s.state = slot_state::filled;
         d_fill_idx = (idx + 1) % d_info.nbufs;
         d_stats.slots_filled++;
-        d_stats.bytes_filled += d_info.bufsize;
+        d_stats.bytes_filled += s.meta.nbytes;
         d_stats.slots_queued++;
         set_readable_locked(true);
         if (d_acquire_waiters)

@@ -66,6 +66,8 @@ private:
     ring_mapping::sptr d_mapping;
     std::unique_ptr<pattern_generator> d_pattern;
     uint32_t d_wake_batch = 1;
+    uint64_t d_fail_every = 0;  // test aid: every Nth slot fails (0: never)
+    uint64_t d_short_every = 0; // test aid: every Nth slot is half full
 
     mutable std::mutex d_mutex;
     std::condition_variable d_producer_cv;

@@ -53,7 +53,8 @@ source_impl::source_impl(const std::string& device, size_t itemsize, bool slot_t
       d_slot_items(d_dev->info().bufsize / itemsize),
       d_slot_tags(slot_tags),
       d_rx_time_key(pmt::intern("rx_time")),
-      d_overrun_key(pmt::intern("zcdma_overrun"))
+      d_overrun_key(pmt::intern("zcdma_overrun")),
+      d_dma_error_key(pmt::intern("zcdma_dma_error"))
 {
     set_output_multiple(static_cast<int>(d_slot_items));
 }
@@ -179,6 +180,17 @@ void source_impl::tag_slot(const slot_info& s, uint64_t item)
                             pmt::from_double((s.timestamp_ns % 1000000000ull) / 1e9)),
             alias_pmt());
         d_first_after_start = false;
+    }
+    // A failed or short transfer still occupies its whole slot in the ring
+    // (the output buffer); flag it instead of passing stale bytes as data.
+    const uint64_t valid =
+        s.error ? 0 : std::min<uint64_t>(s.nbytes, d_dev->info().bufsize);
+    if (valid < d_dev->info().bufsize) {
+        add_item_tag(0, item, d_dma_error_key, pmt::from_uint64(valid), alias_pmt());
+        if (s.error)
+            d_slots_failed++;
+        else
+            d_slots_short++;
     }
 }
 

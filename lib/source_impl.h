@@ -34,6 +34,8 @@ public:
     uint64_t in_ring_outputs() const override { return d_in_ring_outputs; }
     uint64_t slots_dropped() const override { return d_slots_dropped; }
     uint64_t slots_skipped() const override { return d_slots_skipped; }
+    uint64_t slots_failed() const override { return d_slots_failed; }
+    uint64_t slots_short() const override { return d_slots_short; }
 
 private:
     // A slot the flowgraph still reads, and the absolute item it ends at.
@@ -66,8 +68,11 @@ private:
     std::atomic<uint64_t> d_in_ring_outputs{ 0 };
     std::atomic<uint64_t> d_slots_dropped{ 0 };
     std::atomic<uint64_t> d_slots_skipped{ 0 };
+    std::atomic<uint64_t> d_slots_failed{ 0 };
+    std::atomic<uint64_t> d_slots_short{ 0 };
     const pmt::pmt_t d_rx_time_key;
     const pmt::pmt_t d_overrun_key;
+    const pmt::pmt_t d_dma_error_key;
 };
 
 } // namespace zcdma

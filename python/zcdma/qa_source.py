@@ -245,6 +245,54 @@ class qa_source(gr_unittest.TestCase):
         # The default stays UHD-like: rx_time only at the start.
         self.assertEqual([t.offset for t in rx_times(False)], [0])
 
+    @unittest.skipUnless(IS_SIM, "sim fault injection keys")
+    def test_dma_error_tags(self):
+        # Every 5th transfer fails, every 3rd (not failed) ends after half a
+        # slot: the slots still go out whole, flagged on their first item.
+        slot_items = 4096 // 8
+        nslots = 64
+        src = zcdma.source(spec(rate=0, nbufs=8, bufsize=4096, fail_every=5, short_every=3), 8)
+        sink = blocks.vector_sink_c()
+        self.tb.connect(src, blocks.head(8, nslots * slot_items), sink)
+        self.tb.run()
+
+        def failed(seq):
+            return (seq + 1) % 5 == 0
+
+        def short(seq):
+            return (seq + 1) % 3 == 0 and not failed(seq)
+
+        tags = [
+            (t.offset, pmt.to_uint64(t.value))
+            for t in sink.tags()
+            if pmt.symbol_to_string(t.key) == "zcdma_dma_error"
+        ]
+        expect = [
+            (seq * slot_items, 0 if failed(seq) else 2048)
+            for seq in range(nslots)
+            if failed(seq) or short(seq)
+        ]
+        self.assertEqual(tags, expect)
+        # The valid bytes hold the counter pattern, untouched and aligned.
+        words = numpy.array(sink.data(), dtype=numpy.complex64).view(numpy.uint64)
+        self.assertEqual(len(words), nslots * slot_items)
+        for seq in range(nslots):
+            valid = 0 if failed(seq) else slot_items // 2 if short(seq) else slot_items
+            got = words[seq * slot_items : seq * slot_items + valid]
+            want = numpy.arange(seq * slot_items, seq * slot_items + valid, dtype=numpy.uint64)
+            self.assertTrue(numpy.array_equal(got, want), f"slot {seq}")
+        # The counters cover every slot the source delivered (it may have
+        # run ahead of head), in step with the device's.
+        out = src.slots_out()
+        self.assertGreaterEqual(out, nslots)
+        self.assertEqual(src.slots_failed(), sum(failed(s) for s in range(out)))
+        self.assertEqual(src.slots_short(), sum(short(s) for s in range(out)))
+        self.assertEqual(src.slots_dropped(), 0)
+        st = src.get_device().stats
+        self.assertGreaterEqual(st.slots_failed, src.slots_failed())
+        self.assertGreaterEqual(st.slots_short, src.slots_short())
+        self.assertEqual(st.slots_failed, sum(failed(s) for s in range(st.slots_filled)))
+
     def test_bad_parameters(self):
         with self.assertRaisesRegex(ValueError, "not a multiple of itemsize 3"):
             zcdma.source(spec(bufsize=4096), 3)

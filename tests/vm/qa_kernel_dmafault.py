@@ -195,6 +195,35 @@ class qa_kernel_dmafault(unittest.TestCase):
         dev.stop()
         self.assertEqual([s[1:] for s in seen if s[2]], [(0, True)], seen)
 
+    def test_source_tags_failed_and_short_slots(self):
+        """zcdma.source flags a failed and a short transfer with
+        zcdma_dma_error on the slot's first item and counts them."""
+        os.close(self.fd)
+        self.fd = os.open("/dev/null", os.O_RDONLY)
+        import pmt
+
+        from gnuradio import blocks, gr, zcdma
+
+        slot_items = PAGE // 8
+        param("short_bytes", PAGE // 2)
+        param("fail_nth", 3)  # seq 2: transfers start at START, in ring order
+        param("short_nth", 5)  # seq 4
+        tb = gr.top_block()
+        src = zcdma.source(f"{DEV}:nbufs=4,bufsize={PAGE}", 8)
+        sink = blocks.vector_sink_c()
+        tb.connect(src, blocks.head(8, 16 * slot_items), sink)
+        tb.run()
+        tags = [
+            (t.offset, pmt.to_uint64(t.value))
+            for t in sink.tags()
+            if pmt.symbol_to_string(t.key) == "zcdma_dma_error"
+        ]
+        self.assertEqual(tags, [(2 * slot_items, 0), (4 * slot_items, PAGE // 2)])
+        self.assertEqual((src.slots_failed(), src.slots_short()), (1, 1))
+        st = src.get_device().stats
+        self.assertEqual((st.slots_failed, st.slots_short), (1, 1))
+        print(f"dmafault: source tagged zcdma_dma_error at {tags}")
+
     @unittest.skipUnless("swiotlb=force" in open("/proc/cmdline").read(), "needs swiotlb=force")
     def test_pages_change_only_on_acquire(self):
         """Under swiotlb the engine writes a bounce buffer; the ring page is

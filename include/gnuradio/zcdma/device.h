@@ -78,6 +78,8 @@ struct ZCDMA_API device_stats {
     uint64_t slots_discarded = 0; //!< filled slots thrown away by stop()
     uint64_t overruns = 0;        //!< gaps (runs of dropped slots)
     uint64_t bytes_filled = 0;
+    uint64_t slots_failed = 0; //!< transfers that failed (delivered with error)
+    uint64_t slots_short = 0;  //!< transfers that ended early (nbytes < bufsize)
     uint32_t slots_held = 0;   //!< acquired and not yet released
     uint32_t slots_queued = 0; //!< filled and waiting to be acquired
     bool running = false;

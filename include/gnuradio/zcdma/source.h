@@ -30,7 +30,12 @@ namespace zcdma {
  * after start() and after every overrun, or on every slot's first item with
  * \p slot_tags; \c zcdma_overrun (uint64: slots lost) on the first item
  * after a gap: slots the device dropped, slots thrown away by a stop or a
- * lock()/unlock(), slots skipped to resynchronise with the output buffer.
+ * lock()/unlock(), slots skipped to resynchronise with the output buffer;
+ * \c zcdma_dma_error (uint64: valid bytes from the slot start, 0 for a
+ * failed transfer) on the first item of a slot whose DMA transfer failed or
+ * ended early. Such a slot is still output whole (the output buffer is the
+ * ring; positions stay aligned), but its items past the valid bytes are
+ * stale.
  *
  * A slot goes back to the device only when every reader's oldest needed item
  * (its read pointer, history included) is past it. tb.start() raises when the
@@ -72,6 +77,10 @@ public:
      *  and the output buffer disagreed on the ring position (GNU Radio resets
      *  the buffer's write index on lock()/unlock()). */
     virtual uint64_t slots_skipped() const = 0;
+    //! Slots whose DMA transfer failed (tagged \c zcdma_dma_error, value 0).
+    virtual uint64_t slots_failed() const = 0;
+    //! Slots whose DMA transfer ended early (tagged \c zcdma_dma_error).
+    virtual uint64_t slots_short() const = 0;
 };
 
 } // namespace zcdma

@@ -301,6 +301,8 @@ void bind_device(py::module& m)
         .def_readonly("slots_discarded", &device_stats::slots_discarded)
         .def_readonly("overruns", &device_stats::overruns)
         .def_readonly("bytes_filled", &device_stats::bytes_filled)
+        .def_readonly("slots_failed", &device_stats::slots_failed)
+        .def_readonly("slots_short", &device_stats::slots_short)
         .def_readonly("slots_held", &device_stats::slots_held)
         .def_readonly("slots_queued", &device_stats::slots_queued)
         .def_readonly("running", &device_stats::running);
@@ -313,6 +315,8 @@ void bind_device(py::module& m)
                        "slots_discarded",
                        "overruns",
                        "bytes_filled",
+                       "slots_failed",
+                       "slots_short",
                        "slots_held",
                        "slots_queued" });
 

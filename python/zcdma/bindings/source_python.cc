@@ -36,5 +36,7 @@ void bind_source(py::module& m)
         .def("slots_returned", &source::slots_returned)
         .def("in_ring_outputs", &source::in_ring_outputs)
         .def("slots_dropped", &source::slots_dropped)
-        .def("slots_skipped", &source::slots_skipped);
+        .def("slots_skipped", &source::slots_skipped)
+        .def("slots_failed", &source::slots_failed)
+        .def("slots_short", &source::slots_short);
 }

@@ -59,6 +59,11 @@ def vermagic_release(ko):
     return out.stdout.split(" ", 1)[0].strip()
 
 
+def kernel_version():
+    """The release vm.py boots without --kernel: the one kmod/zcdma.ko is for."""
+    return vermagic_release(os.path.join(KMOD, "zcdma.ko"))
+
+
 def find_kernel(spec):
     """(release, kernel image, module tree) for --kernel SPEC."""
     if os.path.isfile(os.path.join(spec, "arch/x86/boot/bzImage")):  # a build tree
@@ -116,7 +121,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in {modules}; do insmod /modules/$m.ko || echo "insmod $m failed"; done
 mkdir -p /host
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro hostroot /host || poweroff -f
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro hostroot /host || reboot -f
 # Fresh tmpfs on /tmp and /run; the project tree stays visible even when
 # it lives under one of them (a CI clone in /tmp).
 mkdir -p /keep && mount -o bind /host{root} /keep
@@ -136,7 +141,7 @@ rc=$?
 echo "=== zcdma-vm: dmesg"
 dmesg
 echo "=== zcdma-vm: rc=$rc"
-poweroff -f
+reboot -f  # QEMU runs with -no-reboot: exits (no ACPI needed for poweroff)
 """
 
 
@@ -192,7 +197,7 @@ def main():
     in_tree = os.path.join(KMOD, "zcdma.ko")
     if not args.kernel and not os.path.exists(in_tree):
         sys.exit(f"vm.py: {in_tree} missing: run make -C kmod")
-    release, image, modtree = find_kernel(args.kernel or vermagic_release(in_tree))
+    release, image, modtree = find_kernel(args.kernel or kernel_version())
     kmod = args.kmod
     if not kmod:
         same = os.path.exists(in_tree) and vermagic_release(in_tree) == release

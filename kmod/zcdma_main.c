@@ -281,7 +281,7 @@ err_put:
 }
 
 /* Unbind: open files get -ENODEV, mapped pages stay valid until unmapped. */
-static int zcdma_remove(struct platform_device *pdev)
+static void zcdma_remove(struct platform_device *pdev)
 {
 	struct zcdma_dev *zd = platform_get_drvdata(pdev);
 
@@ -299,8 +299,15 @@ static int zcdma_remove(struct platform_device *pdev)
 	mutex_unlock(&zd->lock);
 	wake_up_interruptible(&zd->wq);
 	zcdma_dev_put(zd);
+}
+
+#ifndef ZCDMA_HAVE_VOID_REMOVE	/* before 6.11 .remove returned int */
+static int zcdma_remove_int(struct platform_device *pdev)
+{
+	zcdma_remove(pdev);
 	return 0;
 }
+#endif
 
 static const struct of_device_id zcdma_of_match[] = {
 	{ .compatible = "gr-zcdma,rx-ring" },
@@ -316,7 +323,11 @@ MODULE_DEVICE_TABLE(platform, zcdma_id_table);
 
 static struct platform_driver zcdma_driver = {
 	.probe = zcdma_probe,
+#ifdef ZCDMA_HAVE_VOID_REMOVE
 	.remove = zcdma_remove,
+#else
+	.remove = zcdma_remove_int,
+#endif
 	.id_table = zcdma_id_table,
 	.driver = {
 		.name = "zcdma",

@@ -521,15 +521,26 @@ static int zsim_probe(struct platform_device *pdev)
 	return 0;
 }
 
-static int zsim_remove(struct platform_device *pdev)
+static void zsim_remove(struct platform_device *pdev)
 {
 	dma_async_device_unregister(&zsim->ddev);
+}
+
+#ifndef ZCDMA_HAVE_VOID_REMOVE	/* before 6.11 .remove returned int */
+static int zsim_remove_int(struct platform_device *pdev)
+{
+	zsim_remove(pdev);
 	return 0;
 }
+#endif
 
 static struct platform_driver zsim_driver = {
 	.probe = zsim_probe,
+#ifdef ZCDMA_HAVE_VOID_REMOVE
 	.remove = zsim_remove,
+#else
+	.remove = zsim_remove_int,
+#endif
 	.driver = {
 		.name = "zcdma-sim-dma",
 		/* Its channel is in use by zcdma.0 for as long as it is bound. */

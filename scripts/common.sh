@@ -19,6 +19,8 @@ TEST_PACKAGES=(clang-format python3-venv)
 # The kernel module and its QEMU guest (DESIGN §6).
 VM_PACKAGES=(linux-image-amd64 linux-headers-amd64 linux-source qemu-system-x86
     busybox-static cpio sparse iproute2 kmod ethtool)
+# DKMS check, 6.12 module BTF (pahole), the debug guest kernel's build.
+VM_PACKAGES+=(dkms dwarves flex bison bc libelf-dev)
 
 install_packages() {
     local missing=()

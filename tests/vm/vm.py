@@ -4,19 +4,27 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Boot Debian's stock kernel in QEMU with zcdma_sim.ko + zcdma.ko loaded and
+"""Boot a Debian kernel in QEMU with zcdma_sim.ko + zcdma.ko loaded and
 the host's root shared read-only over 9p, run one command in a chroot of it,
 and report its exit status and the guest's kernel log.
 
-    tests/vm/vm.py [--append "swiotlb=force"] [--rate 0] -- CMD...
+    tests/vm/vm.py [--kernel K] [--append "swiotlb=force"] [--rate 0] -- CMD...
 
-The guest sees the host's files (build tree included) at the same paths, with
-fresh tmpfs on /tmp, /run and /dev/shm. Exit status: the command's, or 1 when
-the kernel log shows a WARNING, BUG or Oops (printed either way).
+--kernel picks the guest kernel: a release in /boot (Debian's stock one), a
+release unpacked by tests/vm/debian-kernel (6.12) or a kernel build directory
+(tests/vm/debug-kernel). Without it, the release kmod/zcdma.ko was built for.
+The modules come from kmod/ when they match that release, else from
+tests/vm/work/kmod/<release>/ (make -C kmod KDIR=... OUT=...), which the guest
+then sees at kmod/'s path. The guest sees the host's files (build tree
+included) at the same paths, with fresh tmpfs on /tmp, /run and /dev/shm.
+Exit status: the command's, or 1 when the kernel log shows a WARNING, BUG,
+Oops, a lockdep, KASAN or UBSAN report (printed either way).
 """
 
 import argparse
 import glob
+import gzip
+import lzma
 import os
 import re
 import shlex
@@ -27,32 +35,83 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KMOD = os.path.join(ROOT, "kmod")
-BASE_MODULES = [
-    "virtio_ring",
-    "virtio",
-    "virtio_pci_modern_dev",
-    "virtio_pci_legacy_dev",
-    "virtio_pci",
-    "netfs",
-    "fscache",
-    "9pnet",
-    "9pnet_virtio",
-    "9p",
-    "failover",
-    "net_failover",
-    "virtio_net",
-    "dummy",
-]
+CACHE = os.environ.get("ZCDMA_VM_CACHE", os.path.join(ROOT, "tests/vm/work"))
+# What the guest needs; modules.dep adds their dependencies (virtio_ring,
+# netfs, failover...), and built-in ones are skipped.
+BASE_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "virtio_net", "dummy"]
 # The host root, read-only, as the guest's view of everything (DESIGN §6).
 VIRTFS = "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
-BAD_LOG = re.compile(r"WARNING:|BUG[: ]|Oops|general protection|Call Trace|UBSAN|KASAN")
+# WARN and lockdep splats start with "WARNING:", KASAN/KFENCE reports and
+# sleeping-in-atomic with "BUG:"; DMA-API debugging reports through WARN.
+BAD_LOG = re.compile(
+    r"WARNING:|BUG[: ]|Oops|general protection|Call Trace|UBSAN|KASAN|KFENCE"
+    r"|turning off the locking correctness validator|INFO: task .* blocked"
+)
+
+
+def kernel_log_problems(dmesg):
+    """The lines of a guest kernel log that fail the run."""
+    return [ln for ln in dmesg.splitlines() if BAD_LOG.search(ln)]
+
+
+def vermagic_release(ko):
+    out = subprocess.run(["modinfo", "-F", "vermagic", ko], capture_output=True, text=True)
+    return out.stdout.split(" ", 1)[0].strip()
 
 
 def kernel_version():
-    kernels = sorted(glob.glob("/boot/vmlinuz-*-amd64"))
-    if not kernels:
-        sys.exit("vm.py: no /boot/vmlinuz-*-amd64 (apt-get install linux-image-amd64)")
-    return kernels[-1].split("vmlinuz-", 1)[1]
+    """The release vm.py boots without --kernel: the one kmod/zcdma.ko is for."""
+    return vermagic_release(os.path.join(KMOD, "zcdma.ko"))
+
+
+def find_kernel(spec):
+    """(release, kernel image, module tree) for --kernel SPEC."""
+    if os.path.isfile(os.path.join(spec, "arch/x86/boot/bzImage")):  # a build tree
+        with open(os.path.join(spec, "include/config/kernel.release")) as f:
+            release = f.read().strip()
+        return release, os.path.join(spec, "arch/x86/boot/bzImage"), spec
+    for root in ("/", os.path.join(CACHE, "kernels", spec)):
+        image = os.path.join(root, "boot", "vmlinuz-" + spec)
+        if os.path.isfile(image):
+            return spec, image, os.path.join(root, "lib/modules", spec)
+    have = sorted(glob.glob("/boot/vmlinuz-*") + glob.glob(f"{CACHE}/kernels/*/boot/vmlinuz-*"))
+    sys.exit(f"vm.py: no kernel {spec!r}; have: {' '.join(have) or 'none'}")
+
+
+def guest_modules(modtree, wanted):
+    """[(name, path)] to insmod in order: the dependencies from modules.dep
+    first; built-in modules (modules.builtin) left out."""
+
+    def name(path):
+        return os.path.basename(path).split(".ko", 1)[0].replace("-", "_")
+
+    def lines(fname):
+        try:
+            with open(os.path.join(modtree, fname)) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    builtin = {name(ln) for ln in lines("modules.builtin")}
+    deps = {}
+    for ln in lines("modules.dep"):
+        mod, _, rest = ln.partition(":")
+        deps[name(mod)] = (os.path.join(modtree, mod), rest.split())
+    order = []
+    for m in wanted:
+        if m in builtin:
+            continue
+        if m not in deps:  # a build tree: no modules.dep, modules beside their sources
+            found = glob.glob(f"{modtree}/**/{m}.ko", recursive=True)
+            if not found:
+                sys.exit(f"vm.py: module {m} neither built in nor found in {modtree}")
+            deps[m] = (found[0], [])
+        for d in reversed(deps[m][1]):
+            if name(d) not in [n for n, _ in order]:
+                order.append((name(d), os.path.join(modtree, d)))
+        if m not in [n for n, _ in order]:
+            order.append((m, deps[m][0]))
+    return order
 
 
 INIT = """#!/bin/busybox sh
@@ -62,12 +121,13 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in {modules}; do insmod /modules/$m.ko || echo "insmod $m failed"; done
 mkdir -p /host
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro hostroot /host || poweroff -f
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro hostroot /host || reboot -f
 # Fresh tmpfs on /tmp and /run; the project tree stays visible even when
 # it lives under one of them (a CI clone in /tmp).
 mkdir -p /keep && mount -o bind /host{root} /keep
 for d in tmp run dev/shm; do mount -t tmpfs tmpfs /host/$d; done
 mkdir -p /host{root} 2>/dev/null; mount -o bind /keep /host{root}
+{kmod_bind}
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
@@ -81,7 +141,7 @@ rc=$?
 echo "=== zcdma-vm: dmesg"
 dmesg
 echo "=== zcdma-vm: rc=$rc"
-poweroff -f
+reboot -f  # QEMU runs with -no-reboot: exits (no ACPI needed for poweroff)
 """
 
 
@@ -97,17 +157,16 @@ def kvm_usable():
         return False
 
 
-def build_initramfs(work, kver, init_text):
+def build_initramfs(work, modules, init_text):
     tree = os.path.join(work, "initramfs")
     shutil.rmtree(tree, ignore_errors=True)
     for d in ("bin", "proc", "sys", "dev", "modules", "host"):
         os.makedirs(os.path.join(tree, d))
     shutil.copy("/usr/bin/busybox", os.path.join(tree, "bin/busybox"))
-    for m in BASE_MODULES:
-        found = glob.glob(f"/lib/modules/{kver}/kernel/**/{m}.ko", recursive=True)
-        if not found:
-            sys.exit(f"vm.py: module {m} not found for {kver}")
-        shutil.copy(found[0], os.path.join(tree, "modules", m + ".ko"))
+    for m, path in modules:
+        opener = {".xz": lzma.open, ".gz": gzip.open}.get(os.path.splitext(path)[1], open)
+        with opener(path, "rb") as src, open(os.path.join(tree, "modules", m + ".ko"), "wb") as dst:
+            shutil.copyfileobj(src, dst)
     with open(os.path.join(tree, "init"), "w") as f:
         f.write(init_text)
     os.chmod(os.path.join(tree, "init"), 0o755)
@@ -119,6 +178,8 @@ def build_initramfs(work, kver, init_text):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--kernel", help="release, unpacked release or build directory (see above)")
+    p.add_argument("--kmod", help="directory with zcdma.ko, zcdma_sim.ko (default: see above)")
     p.add_argument("--append", default="", help="extra kernel command line")
     p.add_argument("--rate", default="0", help="zcdma_sim rate (bytes/s, 0 = lossless)")
     p.add_argument("--no-modules", action="store_true", help="do not load zcdma")
@@ -133,20 +194,34 @@ def main():
     if not cmd:
         p.error("no command")
 
-    kver = kernel_version()
+    in_tree = os.path.join(KMOD, "zcdma.ko")
+    if not args.kernel and not os.path.exists(in_tree):
+        sys.exit(f"vm.py: {in_tree} missing: run make -C kmod")
+    release, image, modtree = find_kernel(args.kernel or kernel_version())
+    kmod = args.kmod
+    if not kmod:
+        same = os.path.exists(in_tree) and vermagic_release(in_tree) == release
+        kmod = KMOD if same else os.path.join(CACHE, "kmod", release)
+    kmod = os.path.abspath(kmod)
     for ko in ("zcdma.ko", "zcdma_sim.ko"):
-        if not os.path.exists(os.path.join(KMOD, ko)):
-            sys.exit(f"vm.py: {KMOD}/{ko} missing: run make -C kmod")
+        path = os.path.join(kmod, ko)
+        if not os.path.exists(path) or vermagic_release(path) != release:
+            sys.exit(f"vm.py: no {ko} for {release} in {kmod}: "
+                     f"make -C kmod KDIR=<its headers or build dir> OUT={kmod}")  # fmt: skip
+    # Tests find the modules at kmod/'s path (load-cycles, the pfnmap module).
+    kmod_bind = f"mount -o bind /host{kmod} /host{KMOD}" if kmod != KMOD else ""
     insmod = ""
     if not args.no_modules:
         insmod = (
             f"insmod /host{KMOD}/zcdma_sim.ko rate={shlex.quote(args.rate)} && "
             f"insmod /host{KMOD}/zcdma.ko || echo 'zcdma: insmod failed'"
         )
+    modules = guest_modules(modtree, BASE_MODULES)
     env = " ".join(shlex.quote(e) for e in args.env)
     init = INIT.format(
         root=ROOT,
-        modules=" ".join(BASE_MODULES),
+        modules=" ".join(m for m, _ in modules),
+        kmod_bind=kmod_bind,
         insmod=insmod,
         env=env,
         cmd=shlex.quote(" ".join(shlex.quote(c) for c in cmd)),
@@ -154,7 +229,7 @@ def main():
     work = os.path.join(ROOT, "tests/vm/work")
     os.makedirs(work, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work) as tmp:
-        image = build_initramfs(tmp, kver, init)
+        initrd = build_initramfs(tmp, modules, init)
         qemu = [
             "qemu-system-x86_64",
             "-accel", "kvm" if kvm_usable() else "tcg",
@@ -163,8 +238,8 @@ def main():
             "-cpu", os.environ.get("ZCDMA_VM_CPU", "host" if kvm_usable() else "max"),
             "-nographic",
             "-no-reboot",
-            "-kernel", f"/boot/vmlinuz-{kver}",
-            "-initrd", image,
+            "-kernel", image,
+            "-initrd", initrd,
             "-append", f"console=ttyS0 panic=-1 quiet loglevel=4 {args.append}",
             "-virtfs", VIRTFS,
         ]  # fmt: skip
@@ -184,13 +259,13 @@ def main():
     running = log.split("=== zcdma-vm: running", 1)[-1]
     body, _, dmesg = running.partition("=== zcdma-vm: dmesg")
     print(body.strip())
-    bad = [ln for ln in dmesg.splitlines() if BAD_LOG.search(ln)]
+    bad = kernel_log_problems(dmesg)
     if not m:
         print(log[-4000:])
         print("vm.py: the guest did not finish", file=sys.stderr)
         return 1
     zc = [ln for ln in dmesg.splitlines() if "zcdma" in ln]
-    print("--- guest kernel log (zcdma):\n" + "\n".join(zc[-20:]))
+    print(f"--- guest kernel {release} log (zcdma):\n" + "\n".join(zc[-20:]))
     if bad:
         print("--- guest kernel log problems:\n" + "\n".join(bad), file=sys.stderr)
         print(dmesg[-6000:], file=sys.stderr)

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -117,6 +118,23 @@ def run_workers(fns, main=None, seconds=SECONDS):
     return [w.calls for w in workers]
 
 
+def in_child(fn, seconds=SECONDS):
+    """Fork (before any thread starts) a process that calls fn() for
+    `seconds`; it exits 1 on the first exception."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                fn()
+        except BaseException:  # noqa: BLE001 - reported through the exit code
+            traceback.print_exc()
+            code = 1
+        os._exit(code)
+    return pid
+
+
 def expect(errnos, fn, *args):
     """fn(*args), or one of the errnos; anything else fails the test."""
     try:
@@ -148,7 +166,9 @@ class qa_kernel_races(unittest.TestCase):
 
     def test_release_acquire_sysfs_vs_config(self):
         """Item 1: CONFIG swapped the ring under the mutex while RELEASE,
-        ACQUIRE and sysfs read it under the spinlock: a freed ring."""
+        ACQUIRE and sysfs read it under the spinlock: a freed ring. RELEASE
+        and sysfs run in forked processes (the same open file, no GIL), so
+        they really run in parallel with CONFIG."""
         fd = os.open(DEV, os.O_RDWR)
         held = []  # (index, seq) some thread acquired; anybody may release it
         lock = threading.Lock()
@@ -176,15 +196,24 @@ class qa_kernel_races(unittest.TestCase):
                 with lock:
                     held.append(got[:2])
 
+        def release_any():
+            expect({errno.EINVAL}, release, fd, random.randrange(8), random.randrange(64))
+
         def look():
-            self.assertGreater(int(sysfs("nbufs")) * int(sysfs("bufsize")), 0)
+            n, size = int(sysfs("nbufs")), int(sysfs("bufsize"))
+            self.assertIn(n, (2, 3, 4, 8))  # not read from a freed ring
+            self.assertIn(size, (PAGE, 2 * PAGE))
             info(fd)
             stats(fd)
 
         try:
-            config(fd, 4, PAGE)  # own the device before the threads start
-            calls = run_workers([reconfigure, give_back, give_back, give_back, take, look])
+            config(fd, 4, PAGE)  # own the device before anything starts
+            children = [in_child(fn) for fn in (release_any, release_any, look)]
+            calls = run_workers([reconfigure, give_back, take, look])
             self.assertTrue(all(calls), calls)
+            for pid in children:
+                _, status = os.waitpid(pid, 0)
+                self.assertEqual(os.waitstatus_to_exitcode(status), 0, "a child failed")
             # Everything still consistent: release what is held, then a
             # fresh geometry works.
             for slot in held:

@@ -12,11 +12,15 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <uapi/linux/zcdma.h>
 
 #include "zcdma_periph.h"
+
+/* Largest slot CONFIG and the bufsize parameter accept. */
+#define ZCDMA_MAX_BUFSIZE	((u32)SZ_256M)
 
 enum zcdma_slot_state {
 	ZCDMA_SLOT_FREE,	/* owned by the driver, not queued */
@@ -42,14 +46,16 @@ struct zcdma_slot {
 };
 
 /*
- * The ring: order-0 pages, one sg_table per slot. Refcounted: the open file
- * and every vma hold a reference, so pages outlive unbind and close.
+ * The ring: order-0 pages, one sg_table per slot. Refcounted: the device
+ * (zd->ring), every vma and an ACQUIRE or RELEASE syncing a slot hold a
+ * reference, so pages outlive unbind and close.
  *
  * FREE, QUEUED and FILLED slots belong to the device, HELD slots to the CPU:
  * ACQUIRE syncs a slot for the CPU, RELEASE for the device (zcdma_dma.c).
  */
 struct zcdma_ring {
 	struct kref ref;
+	atomic_t maps;			/* vmas mapping the ring */
 	struct device *dma_dev;		/* get_device() for the ring's life */
 	struct rw_semaphore map_lock;	/* syncs (read) against unmap (write) */
 	bool mapped;			/* sg tables mapped for dma_dev */
@@ -77,18 +83,23 @@ struct zcdma_dev {
 	struct miscdevice misc;
 	char name[16];
 	int id;
-	struct dma_chan *chan;
+	struct dma_chan *chan;		/* NULL once unbound */
 	bool gone;			/* unbound: every call gets -ENODEV */
 
-	struct mutex lock;		/* config, start/stop, owner, ring pointer */
+	/*
+	 * lock: config, start/stop, owner, gone, release. The ring pointer
+	 * changes only with both lock and slock held, so holding either keeps
+	 * zd->ring from being swapped or freed.
+	 */
+	struct mutex lock;
+	struct mutex acq_lock;		/* one ACQUIRE copies out at a time */
 	struct file *owner;
 	struct zcdma_ring *ring;
 	u32 cfg_nbufs;
 	size_t cfg_bufsize;
 	bool running;
-	u64 start_ns;
 
-	spinlock_t slock;		/* slot states and counters below */
+	spinlock_t slock;		/* ring pointer, slot states, counters below */
 	wait_queue_head_t wq;
 	u32 fill_idx;			/* next slot to queue */
 	u32 deliver_idx;		/* next slot ACQUIRE returns */
@@ -109,6 +120,7 @@ void zcdma_ring_get(struct zcdma_ring *ring);
 void zcdma_ring_put(struct zcdma_ring *ring);
 void zcdma_ring_unmap_dma(struct zcdma_ring *ring);
 int zcdma_ring_mmap(struct zcdma_ring *ring, struct vm_area_struct *vma);
+bool zcdma_ring_mapped(struct zcdma_ring *ring);
 
 /* zcdma_dma.c */
 int zcdma_dma_start(struct zcdma_dev *zd);
@@ -122,8 +134,12 @@ void zcdma_dma_sync_for_device(struct zcdma_ring *ring,
 long zcdma_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int zcdma_ensure_ring(struct zcdma_dev *zd);
 int zcdma_claim(struct zcdma_dev *zd, struct file *file);
+struct zcdma_ring *zcdma_swap_ring(struct zcdma_dev *zd,
+				   struct zcdma_ring *ring);
 
 /* zcdma_main.c */
 void zcdma_dev_put(struct zcdma_dev *zd);
+u64 zcdma_max_ring_bytes(void);
+bool zcdma_geometry_ok(u64 n, u64 size);
 
 #endif /* _ZCDMA_H */

@@ -3,9 +3,15 @@
  * zcdma ring memory: individual order-0 pages (refcounted struct pages, so
  * user mappings of them work with MSG_ZEROCOPY), one sg_table per slot mapped
  * with the DMA API, mmap through vm_map_pages().
+ *
+ * Everything is charged to the memory cgroup of the task that allocates the
+ * ring (__GFP_ACCOUNT) and the allocation stops on a fatal signal, so a huge
+ * ring is paid for by its owner and can be interrupted.
  */
+#define ZCDMA_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -17,11 +23,12 @@ static void zcdma_ring_free(struct kref *ref)
 	unsigned long i;
 	u32 s;
 
+	/* Also a ring whose allocation stopped halfway: any array may be NULL. */
 	zcdma_ring_unmap_dma(ring);
 	put_device(ring->dma_dev);
-	for (s = 0; s < ring->nbufs; s++)
+	for (s = 0; ring->slots && s < ring->nbufs; s++)
 		sg_free_table(&ring->slots[s].sgt);
-	for (i = 0; i < ring->npages; i++)
+	for (i = 0; ring->pages && i < ring->npages; i++)
 		if (ring->pages[i])
 			__free_page(ring->pages[i]);
 	kvfree(ring->pages);
@@ -67,29 +74,35 @@ struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
 	u32 s, mapped = 0;
 	int ret;
 
-	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	ring = kzalloc(sizeof(*ring), ZCDMA_GFP);
 	if (!ring)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ring->ref);
+	atomic_set(&ring->maps, 0);
 	init_rwsem(&ring->map_lock);
 	ring->dma_dev = get_device(dma_dev);
 	ring->nbufs = nbufs;
 	ring->bufsize = bufsize;
 	ring->npages = pages_per_slot * nbufs;
-	ring->pages = kvcalloc(ring->npages, sizeof(*ring->pages), GFP_KERNEL);
-	ring->slots = kvcalloc(nbufs, sizeof(*ring->slots), GFP_KERNEL);
+	ring->pages = kvcalloc(ring->npages, sizeof(*ring->pages), ZCDMA_GFP);
+	ring->slots = kvcalloc(nbufs, sizeof(*ring->slots), ZCDMA_GFP);
 	if (!ring->pages || !ring->slots) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
 
 	for (i = 0; i < ring->npages; i++) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err_free;
+		}
 		/* Zeroed: user space must never see stale kernel data. */
-		ring->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		ring->pages[i] = alloc_page(ZCDMA_GFP | __GFP_ZERO);
 		if (!ring->pages[i]) {
 			ret = -ENOMEM;
 			goto err_free;
 		}
+		cond_resched();
 	}
 
 	for (s = 0; s < nbufs; s++) {
@@ -99,7 +112,7 @@ struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
 							ring->pages + s * pages_per_slot,
 							pages_per_slot, 0, bufsize,
 							dma_get_max_seg_size(dma_dev),
-							GFP_KERNEL);
+							ZCDMA_GFP);
 		if (ret)
 			goto err_free;
 	}
@@ -131,12 +144,24 @@ err_free:
 
 static void zcdma_vm_open(struct vm_area_struct *vma)
 {
-	zcdma_ring_get(vma->vm_private_data);
+	struct zcdma_ring *ring = vma->vm_private_data;
+
+	atomic_inc(&ring->maps);
+	zcdma_ring_get(ring);
 }
 
 static void zcdma_vm_close(struct vm_area_struct *vma)
 {
-	zcdma_ring_put(vma->vm_private_data);
+	struct zcdma_ring *ring = vma->vm_private_data;
+
+	atomic_dec(&ring->maps);
+	zcdma_ring_put(ring);
+}
+
+/* Some vma maps the ring: its geometry is fixed. */
+bool zcdma_ring_mapped(struct zcdma_ring *ring)
+{
+	return atomic_read(&ring->maps) > 0;
 }
 
 static const struct vm_operations_struct zcdma_vm_ops = {
@@ -177,6 +202,7 @@ int zcdma_ring_mmap(struct zcdma_ring *ring, struct vm_area_struct *vma)
 		return ret;
 	vma->vm_private_data = ring;
 	vma->vm_ops = &zcdma_vm_ops;
+	atomic_inc(&ring->maps);
 	zcdma_ring_get(ring);
 	return 0;
 }

@@ -81,7 +81,10 @@ kernel_device::kernel_device(const std::string& spec)
 
 kernel_device::~kernel_device()
 {
-    // The mapping may outlive us; the driver keeps the pages until it goes.
+    // The mapping (a numpy view, a source's buffer) may outlive us, and it
+    // holds the driver's file open: only the last munmap would stop the DMA.
+    // Stop it now; the pages stay valid for whoever still maps them.
+    xioctl(d_fd, ZCDMA_IOC_STOP, nullptr);
     close(d_fd);
 }
 

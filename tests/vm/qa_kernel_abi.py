@@ -7,6 +7,7 @@
 """The zcdma.ko user ABI, driven raw (ioctl/mmap), inside the QEMU guest:
 every documented errno, ownership, fork, random ioctls, zero copy."""
 
+import contextlib
 import errno
 import fcntl
 import mmap
@@ -17,6 +18,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -183,33 +185,96 @@ class qa_kernel_abi(unittest.TestCase):
         fcntl.ioctl(self.fd, IOC_STOP)
 
     def test_random_ioctls(self):
-        rng = random.Random(1234)
+        """Random ioctls from several threads on one file. Most carry valid
+        fields (so CONFIG, START, ACQUIRE and RELEASE really run, with slots
+        acquired earlier), the rest random bytes and commands; geometries
+        include the limits (4096 slots, 256 MiB, the ring size cap)."""
+        cap_mib = "/sys/module/zcdma/parameters/max_ring_mib"
+        cap = 0  # unknown (a module without the cap): no valid size is avoided
+        if os.path.exists(cap_mib):
+            with open(cap_mib) as f:
+                cap = int(f.read()) << 20
         config(self.fd, 4, PAGE)
         fcntl.ioctl(self.fd, IOC_START)
         allowed = {errno.EINVAL, errno.ENOTTY, errno.EBUSY, errno.EFAULT, errno.EAGAIN,
                    errno.ETIMEDOUT, errno.ENODATA}  # fmt: skip
         cmds = [IOC_INFO, IOC_CONFIG, IOC_START, IOC_STOP, IOC_ACQUIRE, IOC_RELEASE, IOC_STATS]
-        for _ in range(100000):
-            r = rng.random()
-            if r < 0.6:
-                cmd = rng.choice(cmds)
-            elif r < 0.8:
-                cmd = _ioc(rng.randrange(4), rng.randrange(16), rng.randrange(256))
-            else:
-                cmd = rng.getrandbits(32)
-            size = (cmd >> 16) & 0x3FFF
-            payload = bytearray(rng.getrandbits(8) for _ in range(min(size, 128)))
+        nbufs_choice = [1, 2, 3, 4, 8, 4096, 4097, 0xFFFFFFFF]
+        bufsize_choice = [0, PAGE, 2 * PAGE, PAGE + 1, 256 << 20, (256 << 20) + PAGE, 1 << 63]
+        held = []
+        counts = {}
+
+        def valid(rng, cmd, force_config):
+            """A well-formed payload for a known command (reserved zero)."""
+            if cmd == IOC_CONFIG and rng.random() < force_config:
+                # Give CONFIG a chance: stop, and hand back what we hold.
+                with contextlib.suppress(OSError):
+                    fcntl.ioctl(self.fd, IOC_STOP)
+                while held:
+                    with contextlib.suppress(OSError, IndexError):
+                        release(self.fd, *held.pop())
+            if cmd == IOC_CONFIG:
+                n, b = rng.choice(nbufs_choice), rng.choice(bufsize_choice)
+                if 1 << 20 < n * b <= cap and rng.random() < 0.95:
+                    n, b = min(n, 16), PAGE  # valid but slow to allocate under TCG
+                return bytearray(CONFIG.pack(n, 0, b, 0, 0))
             if cmd == IOC_ACQUIRE:
-                struct.pack_into("=i", payload, 0, rng.choice([0, 1]))  # never block long
-            try:
-                if size:
-                    fcntl.ioctl(self.fd, cmd, payload)
+                return bytearray(ACQUIRE.pack(rng.choice([0, 1]), 0, 0, 0, 0, 0, 0, 0, 0, 0))
+            if cmd == IOC_RELEASE:
+                idx, seq = held.pop() if held and rng.random() < 0.8 else (
+                    rng.randrange(5), rng.randrange(8))  # fmt: skip
+                return bytearray(RELEASE.pack(idx, 0, seq, 0, 0))
+            return bytearray((cmd >> 16) & 0x3FFF)
+
+        def fuzz(seed, n, force_config):
+            rng = random.Random(seed)
+            for _ in range(n):
+                r = rng.random()
+                if r < 0.75:
+                    cmd = rng.choice(cmds)
+                    payload = valid(rng, cmd, force_config)
+                    if rng.random() < 0.1 and payload:  # one random byte
+                        payload[rng.randrange(len(payload))] = rng.getrandbits(8)
+                elif r < 0.9:
+                    cmd = _ioc(rng.randrange(4), rng.randrange(16), rng.randrange(256))
                 else:
-                    fcntl.ioctl(self.fd, cmd, 0)
-            except OSError as e:
-                self.assertIn(e.errno, allowed, hex(cmd))
-            except (ValueError, OverflowError):
-                pass
+                    cmd = rng.getrandbits(32)
+                size = (cmd >> 16) & 0x3FFF
+                if r >= 0.75:
+                    payload = bytearray(rng.getrandbits(8) for _ in range(min(size, 128)))
+                    if cmd == IOC_ACQUIRE:
+                        struct.pack_into("=i", payload, 0, rng.choice([0, 1]))  # never block long
+                try:
+                    if size:
+                        fcntl.ioctl(self.fd, cmd, payload)
+                    else:
+                        fcntl.ioctl(self.fd, cmd, 0)
+                    counts[cmd] = counts.get(cmd, 0) + 1
+                    if cmd == IOC_ACQUIRE:
+                        held.append(ACQUIRE.unpack(payload)[1:3])
+                except OSError as e:
+                    self.assertIn(e.errno, allowed, hex(cmd))
+                except (ValueError, OverflowError):
+                    pass
+
+        errors = []
+
+        def thread(seed):
+            try:
+                # Thread 0 often makes room for CONFIG (others START again).
+                fuzz(seed, 6000, 0.5 if seed == 1234 else 0.0)
+            except BaseException as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=thread, args=(1234 + i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        for cmd in (IOC_CONFIG, IOC_START, IOC_STOP, IOC_ACQUIRE, IOC_RELEASE):
+            self.assertGreater(counts.get(cmd, 0), 0, hex(cmd))  # each really succeeded
         fcntl.ioctl(self.fd, IOC_STOP)
         # Still sane afterwards.
         self.assertEqual(info(self.fd)[0], 1)
@@ -242,8 +307,9 @@ class qa_kernel_abi(unittest.TestCase):
     def test_killed_with_sends_in_flight(self):
         os.close(self.fd)  # the child must own the device
         child = subprocess.Popen([sys.executable, __file__, "--sender"], stdout=subprocess.PIPE)
-        self.assertEqual(child.stdout.readline().strip(), b"sending")
-        time.sleep(0.3)
+        line = child.stdout.readline().split()
+        self.assertEqual(line[:1], [b"in-flight"])
+        self.assertGreater(int(line[1]), 0)  # unsent/unacked ring bytes (SIOCOUTQ)
         child.send_signal(signal.SIGKILL)
         child.wait()
         child.stdout.close()
@@ -270,7 +336,7 @@ def sender():
     s.setblocking(False)
     fcntl.ioctl(fd, IOC_START)
     view = memoryview(m)
-    print("sending", flush=True)
+    told = False
     while True:
         idx, seq, nbytes, _ = acquire(fd)
         try:
@@ -279,6 +345,10 @@ def sender():
             time.sleep(0.01)
         # Released at once on purpose: the kernel still holds the pages.
         release(fd, idx, seq)
+        outq = struct.unpack("i", fcntl.ioctl(s, 0x5411, b"\0" * 4))[0]  # SIOCOUTQ
+        if outq and not told:  # the parent kills us now: sends are in flight
+            print("in-flight", outq, flush=True)
+            told = True
 
 
 if __name__ == "__main__":

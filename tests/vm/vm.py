@@ -136,8 +136,19 @@ ip link set lo up
 {insmod}
 echo "=== zcdma-vm: running"
 chroot /host /usr/bin/env -i HOME=/tmp PATH=/usr/sbin:/usr/bin:/sbin:/bin \\
-    {env} /bin/sh -c {cmd} </dev/null
-rc=$?
+    {env} /bin/sh -c {cmd} </dev/null &
+# A command stuck in the kernel (D state after an oops) cannot be killed:
+# give up on it after {timeout} s and still report the kernel log.
+pid=$! end=$(($(date +%s) + {timeout}))
+while kill -0 $pid 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 1; done
+if kill -0 $pid 2>/dev/null; then
+    echo "=== zcdma-vm: command still running after {timeout} s"
+    echo w >/proc/sysrq-trigger
+    rc=124
+else
+    wait $pid
+    rc=$?
+fi
 echo "=== zcdma-vm: dmesg"
 dmesg
 echo "=== zcdma-vm: rc=$rc"
@@ -225,6 +236,7 @@ def main():
         insmod=insmod,
         env=env,
         cmd=shlex.quote(" ".join(shlex.quote(c) for c in cmd)),
+        timeout=max(args.timeout - 180, 60),
     )
     work = os.path.join(ROOT, "tests/vm/work")
     os.makedirs(work, exist_ok=True)
@@ -250,11 +262,18 @@ def main():
             ]  # fmt: skip
         if args.netns:
             qemu = ["ip", "netns", "exec", args.netns] + qemu
-        out = subprocess.run(
-            qemu, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            errors="replace", timeout=args.timeout,
-        )  # fmt: skip
-    log = out.stdout + out.stderr
+        try:
+            out = subprocess.run(
+                qemu, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                errors="replace", timeout=args.timeout,
+            )  # fmt: skip
+            log = out.stdout + out.stderr
+        except subprocess.TimeoutExpired as e:
+            log = "".join(x.decode(errors="replace") if isinstance(x, bytes) else x or ""
+                          for x in (e.stdout, e.stderr))  # fmt: skip
+            print(log[-8000:])
+            print(f"vm.py: QEMU killed after {args.timeout} s", file=sys.stderr)
+            return 1
     m = re.search(r"=== zcdma-vm: rc=(\d+)", log)
     running = log.split("=== zcdma-vm: running", 1)[-1]
     body, _, dmesg = running.partition("=== zcdma-vm: dmesg")

@@ -55,10 +55,12 @@ struct zcdma_info {
  * struct zcdma_config - ring geometry request (ZCDMA_IOC_CONFIG)
  * @nbufs: number of slots, 2..ZCDMA_MAX_NBUFS
  * @flags: must be 0
- * @bufsize: bytes per slot, a nonzero multiple of PAGE_SIZE
+ * @bufsize: bytes per slot, a nonzero multiple of PAGE_SIZE, at most
+ *	256 MiB; @nbufs * @bufsize at most zcdma.ko's max_ring_mib (-EINVAL)
  * @reserved: must be zero
  *
- * Only while the ring is neither mapped nor started (-EBUSY otherwise).
+ * Only while the ring is not mapped, not started and no slot is held
+ * (-EBUSY otherwise).
  */
 struct zcdma_config {
 	__u32 nbufs;

@@ -21,7 +21,7 @@ import unittest
 
 import numpy
 import pmt
-from test_support import IS_SIM, proc_counts, settled_counts, spec
+from test_support import IS_SIM, proc_counts, settled_counts, spec, wait_for
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
 
@@ -79,15 +79,6 @@ def result_line(out):
 
 def in_root_netns_tests():
     return os.geteuid() == 0 and shutil.which("ip") is not None
-
-
-def wait_for(cond, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def refused_port():

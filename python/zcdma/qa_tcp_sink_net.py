@@ -20,21 +20,12 @@ import time
 import unittest
 
 from netns_support import DelayLine, Netns, Receiver, veth, why_not
-from test_support import spec
+from test_support import spec, wait_for
 
 from gnuradio import gr, gr_unittest, zcdma
 
 NO_NETNS = why_not()
 NO_TAP = NO_NETNS or why_not(need_tun=True)
-
-
-def wait_for(cond, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def counter_source():

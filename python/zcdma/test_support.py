@@ -72,3 +72,13 @@ def check_overrun_stream(tc, dev, slots, nap):
             if n % 50 == 10:
                 time.sleep(nap)  # a slow consumer: the ring overflows
     return gaps
+
+
+def wait_for(cond, timeout=30.0):
+    """Poll cond() every 10 ms until it is true (True) or timeout s pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

@@ -655,7 +655,7 @@ void tcp_sink_impl::end_stream()
     shutdown(d_sock.get(), SHUT_WR);
     d_sock.reset();
     d_connected = false;
-    d_logger->info("end of stream after {} bytes; connection closed", d_end_after);
+    d_logger->info("end of stream after {} bytes; connection closed", d_end_after.load());
 }
 
 void tcp_sink_impl::maybe_post_stats(bool force)

@@ -300,21 +300,27 @@ class qa_device(gr_unittest.TestCase):
         gc.collect()
         self.assertEqual(settled_counts(before), before)
 
-    def test_bad_input(self):
-        for text, needle in [
-            ("radio", "unknown device 'radio'"),
-            ("sim:colour=red", "unknown key 'colour'"),
-            ("sim:bufsize=1000", "not a multiple of the page size"),
-            ("sim:nbufs=0", "'nbufs': '0'"),
-            ("sim:rate=-5", "'rate': '-5'"),
-            ("sim:pattern=triangle", "'pattern': 'triangle'"),
-            ("sim:pattern=counter,freq=0.1", "'freq' applies only to pattern=tone"),
-            ("sim:pattern=tone,format=u4", "'format': 'u4'"),
-            ("sim:pattern=file", "pattern=file needs file=PATH"),
-        ]:
+    def assert_refused(self, cases):
+        """Each (device string, text): zcdma.device() raises ValueError naming it."""
+        for text, needle in cases:
             with self.assertRaises(ValueError, msg=text) as cm:
                 zcdma.device(text)
             self.assertIn(needle, str(cm.exception))
+
+    def test_bad_input(self):
+        self.assert_refused(
+            [
+                ("radio", "unknown device 'radio'"),
+                ("sim:colour=red", "unknown key 'colour'"),
+                ("sim:bufsize=1000", "not a multiple of the page size"),
+                ("sim:nbufs=0", "'nbufs': '0'"),
+                ("sim:rate=-5", "'rate': '-5'"),
+                ("sim:pattern=triangle", "'pattern': 'triangle'"),
+                ("sim:pattern=counter,freq=0.1", "'freq' applies only to pattern=tone"),
+                ("sim:pattern=tone,format=u4", "'format': 'u4'"),
+                ("sim:pattern=file", "pattern=file needs file=PATH"),
+            ]
+        )
         with self.assertRaises(FileNotFoundError):
             zcdma.device("sim:pattern=file,file=/nonexistent/recording.bin")
         with self.assertRaises(FileNotFoundError):
@@ -376,20 +382,22 @@ class qa_device(gr_unittest.TestCase):
             ("sim:samp_rate=0,itemsize=8", 0),  # lossless, like rate=0
         ]:
             self.assertEqual(zcdma.device(text).info.rate, rate, msg=text)
-        for text, needle in [
-            ("sim:samp_rate=1e6", "samp_rate needs the sample size: add itemsize"),
-            (
-                "sim:rate=8e6,samp_rate=1e6",
-                "give rate (bytes/s) or samp_rate (samples/s), not both",
-            ),
-            ("sim:pattern=tone,itemsize=4,samp_rate=1", "itemsize 4 does not match format fc32"),
-            ("sim:samp_rate=-1,itemsize=8", "'samp_rate': '-1'"),
-            ("sim:samp_rate=1e12,itemsize=8", "more than 1e12 bytes/s"),
-            ("sim:itemsize=3", "not a multiple of itemsize 3"),
-        ]:
-            with self.assertRaises(ValueError, msg=text) as cm:
-                zcdma.device(text)
-            self.assertIn(needle, str(cm.exception))
+        self.assert_refused(
+            [
+                ("sim:samp_rate=1e6", "samp_rate needs the sample size: add itemsize"),
+                (
+                    "sim:rate=8e6,samp_rate=1e6",
+                    "give rate (bytes/s) or samp_rate (samples/s), not both",
+                ),
+                (
+                    "sim:pattern=tone,itemsize=4,samp_rate=1",
+                    "itemsize 4 does not match format fc32",
+                ),
+                ("sim:samp_rate=-1,itemsize=8", "'samp_rate': '-1'"),
+                ("sim:samp_rate=1e12,itemsize=8", "more than 1e12 bytes/s"),
+                ("sim:itemsize=3", "not a multiple of itemsize 3"),
+            ]
+        )
 
     def test_with_samp_rate(self):
         # What GRC's ZCDMA Source opens: the flowgraph's samp_rate for a sim

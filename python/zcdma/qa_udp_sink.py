@@ -9,15 +9,24 @@ own network.udp_source as seqnum receiver (with and without loss), VITA-49
 decoded by tshark, MTU refusal, bad input, lock/unlock."""
 
 import os
+import shutil
 import socket
 import struct
+import subprocess
 import tempfile
 import threading
+import unittest
 
 import numpy
+import pmt
 from test_support import IS_SIM, spec, wait_for
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
+
+try:
+    import netns_support
+except ImportError:  # run from elsewhere
+    netns_support = None
 
 WORD = numpy.dtype("<u8")
 
@@ -66,6 +75,76 @@ class DatagramReceiver:
         self.sock.close()
         if self._out:
             self._out.close()
+
+
+def write_pcap(path, datagrams, port):
+    """A pcap (LINKTYPE_RAW) of the datagrams as 127.0.0.1:40000 -> :port."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+        for d in datagrams:
+            udp = struct.pack("!HHHH", 40000, port, 8 + len(d), 0) + d
+            ip = struct.pack(
+                "!BBHHHBBH4s4s",
+                0x45,
+                0,
+                20 + len(udp),
+                0,
+                0x4000,
+                64,
+                17,
+                0,
+                bytes([127, 0, 0, 1]),
+                bytes([127, 0, 0, 1]),
+            )
+            f.write(struct.pack("<IIII", 0, 0, 20 + len(udp), 20 + len(udp)) + ip + udp)
+
+
+def tshark_vrt(datagrams, port):
+    """tshark's own VRT dissector on the datagrams: one dict per packet."""
+    fields = [
+        "vrt.type",
+        "vrt.sid",
+        "vrt.seq",
+        "vrt.ts_int",
+        "vrt.ts_frac_picosecond",
+        "vrt.oui",
+        "vrt.icc",
+        "vrt.pcc",
+        "vrt.len",
+        "vrt.tsi",
+        "vrt.tsf",
+    ]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "vrt.pcap")
+        write_pcap(path, datagrams, port)
+        out = subprocess.run(
+            [
+                "tshark",
+                "-r",
+                path,
+                "-d",
+                f"udp.port=={port},vrt",
+                "-T",
+                "fields",
+                "-E",
+                "separator=,",
+            ]
+            + [a for f in fields for a in ("-e", f)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    rows = []
+    for line in out.splitlines():
+        vals = line.split(",")
+        rows.append(
+            {f.split(".")[1]: (int(v, 0) if v else None) for f, v in zip(fields, vals, strict=True)}
+        )
+    return rows
+
+
+def be_words(d, offset, n):
+    return struct.unpack(f"!{n}I", d[offset : offset + 4 * n])
 
 
 def free_udp_port():
@@ -281,6 +360,175 @@ class qa_udp_sink(gr_unittest.TestCase):
         firsts = [int(words_of(d)[0]) for d in rx.datagrams]
         self.assertEqual(firsts, sorted(firsts))  # forward only
         self.assertEqual(snk.stats()["send_errors"], 0)
+
+    def vita49_run(self, difi):
+        """Counter words (fc32 items) with rx_time at 0 and an overrun +
+        rx_time jump at item 2000 -> udp_sink(vita49) -> receiver."""
+        n, jump, rate = 5000, 2000, 1e6
+
+        def tag(offset, key, value):
+            t = gr.tag_t()
+            t.offset, t.key, t.value = offset, pmt.intern(key), value
+            return t
+
+        def rx_time(s, f):
+            return pmt.make_tuple(pmt.from_uint64(s), pmt.from_double(f))
+
+        tags = [
+            tag(0, "rx_time", rx_time(1700000000, 0.25)),
+            tag(jump, "zcdma_overrun", pmt.from_uint64(3)),
+            tag(jump, "rx_time", rx_time(1700000005, 0.5)),
+        ]
+        rx = DatagramReceiver()
+        src = blocks.vector_source_s(
+            numpy.arange(n, dtype=WORD).view(numpy.int16).tolist(), False, 4, tags
+        )
+        snk = zcdma.udp_sink(
+            8,
+            "127.0.0.1",
+            rx.port,
+            framing="vita49",
+            payload_size=1468,
+            stream_id=0x1234,
+            class_id=(0xABCDEF << 32) | (1 << 16) | 2,
+            difi=difi,
+            sample_rate=rate,
+            rf_freq=2.4e9,
+            context_interval=0,
+            zerocopy="off",
+        )
+        self.tb.connect(src, snk)
+        self.tb.run()
+        self.assertTrue(wait_for(lambda: len(rx.datagrams) >= 31, 30))
+        rx.close()
+        return rx, snk
+
+    def check_vita49(self, difi):
+        rx, snk = self.vita49_run(difi)
+        dgs = rx.datagrams
+        rows = tshark_vrt(dgs, rx.port)
+        self.assertEqual(len(rows), len(dgs))
+        ctx = [i for i, r in enumerate(rows) if r["type"] == 4]
+        data = [i for i, r in enumerate(rows) if r["type"] == 1]
+        self.assertEqual(len(ctx) + len(data), len(rows))
+        # Context first, then again right before the data at the overrun.
+        self.assertEqual(ctx[0], 0)
+        self.assertEqual(len(ctx), 2)
+        oui = 0x6A621E if difi else 0xABCDEF
+        icc, pcc = (0, 0) if difi else (1, 2)
+        item = 0
+        for k, i in enumerate(data):
+            r, d = rows[i], dgs[i]
+            self.assertEqual((r["sid"], r["oui"], r["icc"], r["pcc"]), (0x1234, oui, icc, pcc))
+            self.assertEqual((r["tsi"], r["tsf"]), (1, 2))  # UTC, real-time ps
+            self.assertEqual(r["seq"], k % 16)
+            self.assertEqual(r["len"] * 4, len(d))
+            words = words_of(d, 28)
+            self.assertEqual(int(words[0]), item)  # payload: the counter, in order
+            self.assertEqual(zcdma.check_counter(words, item * 8), 0)
+            if item < 2000:
+                self.assertEqual(r["ts_int"], 1700000000)
+                self.assertEqual(r["ts_frac_picosecond"], 250000000000 + item * 1000000)
+            else:
+                self.assertEqual(r["ts_int"], 1700000005)
+                self.assertEqual(r["ts_frac_picosecond"], 500000000000 + (item - 2000) * 1000000)
+            item += words.size
+            if item == 2000:
+                self.assertEqual(i + 1, ctx[1])  # the context packet before the jump
+        self.assertEqual(item, 5000)
+        # Context packets: own count, change indicator, sample loss after the overrun.
+        self.assertEqual([rows[i]["seq"] for i in ctx], [0, 1])
+        self.assertEqual(rows[ctx[1]]["ts_int"], 1700000005)
+        for j, i in enumerate(ctx):
+            d = dgs[i]
+            (cif0,) = be_words(d, 28, 1)
+            if difi:
+                self.assertEqual(len(d), 108)
+                self.assertEqual(cif0 & 0x7FFFFFFF, 0x7BB98000)
+                sei, fmt_hi = be_words(d, 96, 2)
+                self.assertEqual(fmt_hi, 0xAE0007DF)  # fc32
+                rf = struct.unpack("!q", d[52:60])[0]
+            else:
+                # change, RF ref freq, sample rate, state/event, payload format
+                self.assertEqual(cif0 & 0x7FFFFFFF, (1 << 27) | (1 << 21) | (1 << 16) | (1 << 15))
+                rf = struct.unpack("!q", d[32:40])[0]
+                self.assertEqual(struct.unpack("!q", d[40:48])[0], int(1e6 * (1 << 20)))
+                (sei,) = be_words(d, 48, 1)
+            self.assertEqual(rf, int(2.4e9 * (1 << 20)))
+            self.assertEqual(bool(cif0 >> 31), j == 0)  # changed: only the first
+            self.assertTrue(sei & (1 << 24))  # sample-loss enable
+            self.assertEqual(bool(sei & (1 << 12)), j == 1)  # lost samples before this one
+        s = snk.stats()
+        self.assertEqual((s["context_packets"], s["overruns"]), (2, 1))
+
+    @unittest.skipUnless(shutil.which("tshark"), "needs tshark (Debian package)")
+    def test_vita49_decoded_by_tshark(self):
+        self.check_vita49(difi=False)
+
+    @unittest.skipUnless(shutil.which("tshark"), "needs tshark (Debian package)")
+    def test_difi_decoded_by_tshark(self):
+        self.check_vita49(difi=True)
+
+    def in_netns(self, tag, mtu, addrs, kind="veth"):
+        """A namespace whose d0 (a veth end, or a dummy device) has `addrs`."""
+        why = netns_support.why_not() if netns_support else "no netns_support"
+        if why:
+            self.skipTest(why)
+        ns = netns_support.Netns(tag)
+        self.addCleanup(ns.close)
+        peer = ["peer", "name", "d1"] if kind == "veth" else []
+        r = subprocess.run(
+            ["ip", "-n", ns.name, "link", "add", "d0", "type", kind, *peer],
+            capture_output=True,
+            text=True,
+        )
+        if r.returncode:
+            self.skipTest(f"no {kind} device here: {r.stderr.strip()}")
+        for dev in ("d0", "d1") if kind == "veth" else ("d0",):
+            ns.ip("link", "set", dev, "mtu", str(mtu))
+            ns.ip("link", "set", dev, "up")
+        for a in addrs:
+            ns.ip("addr", "add", a, "dev", "d0", *(["nodad"] if ":" in a else []))
+        return ns
+
+    def test_mtu_checked_and_fragmenting_datagram_refused(self):
+        ns = self.in_netns("udpmtu", 1500, ["10.77.0.1/24", "2001:db8::1/64"])
+        ok = ns.run(lambda: zcdma.udp_sink(4, "10.77.0.2", 9, payload_size=1472))
+        self.assertEqual((ok.route_mtu(), ok.datagram_size()), (1500, 1472))
+        auto = ns.run(lambda: zcdma.udp_sink(8, "2001:db8::2", 9, payload_size=0))
+        self.assertEqual(auto.datagram_size(), 1448)  # 1500 - 48, whole items
+        for host, size in (("10.77.0.2", 8972), ("10.77.0.2", 1476), ("2001:db8::2", 1456)):
+            with self.assertRaises(ValueError) as cm:
+                ns.run(lambda h=host, s=size: zcdma.udp_sink(4, h, 9, payload_size=s))
+            self.assertIn(f"payload_size {size}", str(cm.exception))
+            self.assertIn("MTU 1500", str(cm.exception))
+            self.assertIn("fragment", str(cm.exception))
+
+    def test_true_zero_copy_to_a_dummy_device(self):
+        # A dummy device (SG, checksum and UDP GSO offload) frees what it
+        # is given: the kernel never copies, every completion has code 0.
+        # Not on a host that cannot load the dummy module: the VM suite runs it.
+        ns = self.in_netns("udpzc", 9000, ["10.78.0.1/24"], kind="dummy")
+        for framing, kw in (("none", {}), ("vita49", dict(sample_rate=1e6))):
+            tb = gr.top_block()
+            src = zcdma.source(spec(pattern="counter", rate=0, nbufs=32, bufsize=65536), 4)
+            snk = ns.run(
+                lambda f=framing, kw=kw: zcdma.udp_sink(
+                    4, "10.78.0.2", 9, framing=f, payload_size=8972, zerocopy="on", **kw
+                )
+            )
+            tb.connect(src, snk)
+            tb.start()
+            self.assertTrue(wait_for(lambda s=snk: s.stats()["payload_bytes"] >= 32 << 20, 60))
+            tb.stop()
+            tb.wait()
+            s = snk.stats()
+            self.assertEqual(s["inflight_bytes"], 0, framing)
+            self.assertEqual(s["copied_bytes"], 0, framing)
+            self.assertEqual(s["plain_bytes"], 0, framing)
+            self.assertEqual(s["zerocopy_bytes"], s["payload_bytes"], framing)
+            self.assertEqual(s["send_errors"], 0, framing)
+            self.assert_sent_from(snk, src.get_device().mapping())
 
 
 if __name__ == "__main__":

@@ -530,6 +530,57 @@ class qa_udp_sink(gr_unittest.TestCase):
             self.assertEqual(s["send_errors"], 0, framing)
             self.assert_sent_from(snk, src.get_device().mapping())
 
+    @unittest.skipUnless(shutil.which("grcc"), "needs grcc")
+    def test_grc_block_compiles_and_makes_the_sink(self):
+        grc_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "grc")
+        on = "states: {state: enabled}"
+        sinks = {
+            "plain": "{type: fc32, framing: none, payload_size: '0'}",
+            "seq": "{type: fc32, framing: seqnum, payload_size: '1472'}",
+            "vrt": "{type: sc16, framing: vita49, difi: 'True', stream_id: '7', "
+            "rf_freq: '1e9', payload_size: '8972'}",
+        }
+        lines = ["options:", "  parameters: {id: udp_fg, generate_options: no_gui}", "  " + on]
+        lines += [
+            "blocks:",
+            f"- {{name: samp_rate, id: variable, parameters: {{value: '1e6'}}, {on}}}",
+        ]
+        conns = []
+        for name, params in sinks.items():
+            vlen, t = ("2", "short") if "sc16" in params else ("1", "complex")
+            lines.append(f"- {{name: {name}, id: zcdma_udp_sink, parameters: {params}, {on}}}")
+            lines.append(
+                f"- {{name: {name}_src, id: blocks_null_source, "
+                f"parameters: {{type: {t}, vlen: '{vlen}'}}, {on}}}"
+            )
+            conns.append(f"- [{name}_src, '0', {name}, '0']")
+        lines += ["connections:", *conns, "metadata: {file_format: 1}"]
+        env = dict(os.environ, GRC_BLOCKS_PATH=os.path.abspath(grc_dir))
+        paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in paths if p)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "udp_fg.grc")
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            r = subprocess.run(["grcc", "-o", d, path], capture_output=True, text=True, env=env)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            probe = (
+                "import udp_fg\ntb = udp_fg.udp_fg()\n"
+                "print(tb.plain.datagram_size(), tb.seq.header_size(), tb.vrt.header_size(),"
+                " tb.vrt.datagram_size())\n"
+            )
+            r = subprocess.run(
+                ["/usr/bin/python3", "-c", probe],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=d,
+                timeout=120,
+            )
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # loopback's route MTU: 65535 - 28, whole fc32 items; 8 (seqnum); 28 (DIFI).
+        self.assertEqual(r.stdout.split()[-4:], ["65504", "8", "28", "8972"])
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_udp_sink)

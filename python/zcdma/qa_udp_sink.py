@@ -581,6 +581,77 @@ class qa_udp_sink(gr_unittest.TestCase):
         # loopback's route MTU: 65535 - 28, whole fc32 items; 8 (seqnum); 28 (DIFI).
         self.assertEqual(r.stdout.split()[-4:], ["65504", "8", "28", "8972"])
 
+    def counter_to(self, host, port, nwords=20000, **kw):
+        """nwords counter words (fc32 items) -> udp_sink(host, port) -> the end."""
+        src = blocks.vector_source_s(
+            numpy.arange(nwords, dtype=WORD).view(numpy.int16).tolist(), False, 4
+        )
+        snk = zcdma.udp_sink(8, host, port, **kw)
+        tb = gr.top_block()
+        tb.connect(src, snk)
+        return tb, snk
+
+    def test_ipv6_unicast(self):
+        try:
+            rx = DatagramReceiver(host="::1", stop_after=109)
+        except OSError as e:
+            self.skipTest(f"no IPv6 loopback: {e}")
+        tb, snk = self.counter_to("::1", rx.port, zerocopy="off")
+        tb.run()
+        self.assertTrue(rx.done.wait(30))
+        rx.close()
+        self.assertEqual(self.assert_counter_datagrams(rx.datagrams, first_word=0), 20000)
+
+    def test_multicast_group_with_loopback_on_an_interface(self):
+        ns = self.in_netns("udpmc", 1500, ["10.77.0.1/24"])
+        group = "239.7.7.7"
+
+        def setup():
+            r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            r.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)
+            r.bind((group, 0))
+            mreq = socket.inet_aton(group) + socket.inet_aton("10.77.0.1")
+            r.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+            r.settimeout(10)
+            tb, snk = self.counter_to(
+                group, r.getsockname()[1], interface="d0", multicast_ttl=3, zerocopy="on"
+            )
+            return r, tb, snk
+
+        r, tb, snk = ns.run(setup)
+        tb.run()
+        got = [r.recv(65536) for _ in range(109)]  # 20000 words: 108 full + 1 short
+        r.close()
+        self.assertEqual(self.assert_counter_datagrams(got, first_word=0), 20000)
+        s = snk.stats()
+        self.assertEqual(s["datagrams"], 109)
+        self.assertEqual(s["zerocopy_bytes"] + s["copied_bytes"], 160000)
+
+    def test_swap_mode_copies_and_counts(self):
+        rx = DatagramReceiver(stop_after=3)
+        shorts = numpy.arange(1000, dtype="<i2")
+        src = blocks.vector_source_s(shorts.tolist(), False, 2)
+        snk = zcdma.udp_sink(
+            4,
+            "127.0.0.1",
+            rx.port,
+            framing="vita49",
+            sample_rate=1e6,
+            swap="swap",
+            zerocopy="on",
+            context_interval=0,
+        )
+        self.tb.connect(src, snk)
+        self.tb.run()
+        self.assertTrue(rx.done.wait(30))
+        rx.close()
+        payload = b"".join(d[20:] for d in rx.datagrams if d[0] >> 4 == 1)
+        self.assertEqual(numpy.frombuffer(payload, dtype=">i2").tolist(), shorts.tolist())
+        s = snk.stats()
+        self.assertEqual(s["swapped_bytes"], 2000)
+        self.assertEqual(s["plain_bytes"], 2000)  # never silently zero copy
+        self.assertEqual(s["zerocopy_bytes"] + s["copied_bytes"], 0)
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_udp_sink)

@@ -471,7 +471,9 @@ class qa_udp_sink(gr_unittest.TestCase):
 
     def in_netns(self, tag, mtu, addrs, kind="veth"):
         """A namespace whose d0 (a veth end, or a dummy device) has `addrs`."""
-        why = netns_support.why_not() if netns_support else "no netns_support"
+        if not netns_support or os.geteuid() != 0 or not shutil.which("ip"):
+            self.skipTest("needs root and iproute2 (ip netns)")
+        why = netns_support.why_not() if kind == "veth" else None  # (it probes veth)
         if why:
             self.skipTest(why)
         ns = netns_support.Netns(tag)
@@ -651,6 +653,49 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.assertEqual(s["swapped_bytes"], 2000)
         self.assertEqual(s["plain_bytes"], 2000)  # never silently zero copy
         self.assertEqual(s["zerocopy_bytes"] + s["copied_bytes"], 0)
+
+    def optmem_zero_netns(self):
+        """A namespace (lo only) whose sockets have no option memory: no
+        room for one zero-copy notification (per-netns since Linux 6.9)."""
+        ns = self.in_netns("udpenobufs", 1500, [])
+        r = subprocess.run(
+            ["ip", "netns", "exec", ns.name, "sysctl", "-qw", "net.core.optmem_max=0"],
+            capture_output=True,
+            text=True,
+        )
+        probe = subprocess.run(
+            ["ip", "netns", "exec", ns.name, "sysctl", "-n", "net.core.optmem_max"],
+            capture_output=True,
+            text=True,
+        )
+        if r.returncode or probe.stdout.strip() != "0":
+            self.skipTest("net.core.optmem_max is not per network namespace here")
+        return ns
+
+    def test_enobufs_with_nothing_in_flight_auto_falls_back(self):
+        ns = self.optmem_zero_netns()
+        rx = ns.run(lambda: DatagramReceiver(stop_after=109))
+        tb, snk = ns.run(lambda: self.counter_to("127.0.0.1", rx.port, zerocopy="auto"))
+        tb.run()
+        self.assertTrue(rx.done.wait(30))
+        rx.close()
+        self.assertEqual(self.assert_counter_datagrams(rx.datagrams, first_word=0), 20000)
+        s = snk.stats()
+        self.assertEqual((s["enobufs"], s["auto_fallbacks"], s["plain_bytes"]), (1, 1, 160000))
+
+    def test_enobufs_with_nothing_in_flight_on_backs_off(self):
+        ns = self.optmem_zero_netns()
+        rx = ns.run(lambda: DatagramReceiver())
+        tb, snk = ns.run(lambda: self.counter_to("127.0.0.1", rx.port, zerocopy="on"))
+        tb.start()
+        self.assertTrue(wait_for(lambda: snk.stats()["enobufs"] >= 6, 60))
+        tb.stop()
+        tb.wait()
+        rx.close()
+        s = snk.stats()
+        self.assertEqual(s["enobufs_backoffs"], s["enobufs"])  # every attempt waited
+        self.assertEqual((s["datagrams"], s["payload_bytes"]), (0, 0))  # nothing sent, none lost
+        self.assertEqual(rx.datagrams, [])
 
 
 if __name__ == "__main__":

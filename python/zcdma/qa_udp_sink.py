@@ -511,26 +511,32 @@ class qa_udp_sink(gr_unittest.TestCase):
         # is given: the kernel never copies, every completion has code 0.
         # Not on a host that cannot load the dummy module: the VM suite runs it.
         ns = self.in_netns("udpzc", 9000, ["10.78.0.1/24"], kind="dummy")
-        for framing, kw in (("none", {}), ("vita49", dict(sample_rate=1e6))):
-            tb = gr.top_block()
-            src = zcdma.source(spec(pattern="counter", rate=0, nbufs=32, bufsize=65536), 4)
-            snk = ns.run(
-                lambda f=framing, kw=kw: zcdma.udp_sink(
+        # One ring read by both framings at once (fan-out to two sinks).
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=32, bufsize=65536), 4)
+        sinks = {
+            f: ns.run(
+                lambda f=f, kw=kw: zcdma.udp_sink(
                     4, "10.78.0.2", 9, framing=f, payload_size=8972, zerocopy="on", **kw
                 )
             )
-            tb.connect(src, snk)
-            tb.start()
-            self.assertTrue(wait_for(lambda s=snk: s.stats()["payload_bytes"] >= 32 << 20, 60))
-            tb.stop()
-            tb.wait()
+            for f, kw in (("none", {}), ("vita49", dict(sample_rate=1e6)))
+        }
+        for snk in sinks.values():
+            self.tb.connect(src, snk)
+        self.tb.start()
+        for snk in sinks.values():
+            self.assertTrue(wait_for(lambda s=snk: s.stats()["payload_bytes"] >= 32 << 20, 120))
+        self.tb.stop()
+        self.tb.wait()
+        ring = src.get_device().mapping()
+        for framing, snk in sinks.items():
             s = snk.stats()
             self.assertEqual(s["inflight_bytes"], 0, framing)
             self.assertEqual(s["copied_bytes"], 0, framing)
             self.assertEqual(s["plain_bytes"], 0, framing)
             self.assertEqual(s["zerocopy_bytes"], s["payload_bytes"], framing)
-            self.assertEqual(s["send_errors"], 0, framing)
-            self.assert_sent_from(snk, src.get_device().mapping())
+            self.assertEqual((s["send_errors"], s["unknown_completions"]), (0, 0), framing)
+            self.assert_sent_from(snk, ring)
 
     @unittest.skipUnless(shutil.which("grcc"), "needs grcc")
     def test_grc_block_compiles_and_makes_the_sink(self):
@@ -696,6 +702,53 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.assertEqual(s["enobufs_backoffs"], s["enobufs"])  # every attempt waited
         self.assertEqual((s["datagrams"], s["payload_bytes"]), (0, 0))  # nothing sent, none lost
         self.assertEqual(rx.datagrams, [])
+
+    def test_port_unreachable_is_counted_not_fatal(self):
+        # Nobody listens: loopback answers each datagram with ICMP port
+        # unreachable, and the next send on the connected socket fails with
+        # ECONNREFUSED. Counted; the datagrams are sent again; the stream ends.
+        port = free_udp_port()
+        tb, snk = self.counter_to("127.0.0.1", port, zerocopy="off", gso=False)
+        tb.run()
+        s = snk.stats()
+        self.assertGreater(s["refused"], 0)
+        self.assertEqual(s["send_errors"], s["refused"])
+        self.assertEqual((s["payload_bytes"], s["datagrams"]), (160000, 109))
+
+    def test_context_packet_on_change(self):
+        rx = DatagramReceiver()
+        words = numpy.arange(400000, dtype=WORD)
+        src = blocks.vector_source_s(words.view(numpy.int16).tolist(), False, 4)
+        thr = blocks.throttle(8, 100000)
+        snk = zcdma.udp_sink(
+            8,
+            "127.0.0.1",
+            rx.port,
+            framing="vita49",
+            sample_rate=1e5,
+            context_interval=0,
+            zerocopy="off",
+        )
+        self.tb.connect(src, thr, snk)
+        self.tb.start()
+        self.assertTrue(wait_for(lambda: len(rx.datagrams) >= 10, 30))
+        snk.set_rf_freq(915e6)
+        snk.set_bandwidth(2e5)
+        n = len(rx.datagrams)
+        self.assertTrue(wait_for(lambda: len(rx.datagrams) >= n + 10, 30))
+        self.tb.stop()
+        self.tb.wait()
+        rx.close()
+        ctx = [d for d in rx.datagrams if d[0] >> 4 == 4]
+        self.assertEqual(len(ctx), 2)  # at start, and after the change
+        (cif0,) = be_words(ctx[1], 20, 1)
+        self.assertEqual(
+            cif0, (1 << 31) | (1 << 29) | (1 << 27) | (1 << 21) | (1 << 16) | (1 << 15)
+        )
+        bw, rf = struct.unpack("!qq", ctx[1][24:40])
+        self.assertEqual((bw, rf), (int(2e5 * (1 << 20)), int(915e6 * (1 << 20))))
+        # The packet counts of data and context packets are separate.
+        self.assertEqual([d[1] & 0xF for d in ctx], [0, 1])
 
 
 if __name__ == "__main__":

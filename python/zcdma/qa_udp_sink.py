@@ -750,6 +750,17 @@ class qa_udp_sink(gr_unittest.TestCase):
         # The packet counts of data and context packets are separate.
         self.assertEqual([d[1] & 0xF for d in ctx], [0, 1])
 
+    def test_stats_port(self):
+        rx = DatagramReceiver(stop_after=109)
+        tb, snk = self.counter_to("127.0.0.1", rx.port, zerocopy="off")
+        dbg = blocks.message_debug()
+        tb.msg_connect(snk, "stats", dbg, "store")
+        tb.run()  # stop() posts the final counters
+        rx.close()
+        last = pmt.to_python(dbg.get_message(dbg.num_messages() - 1))
+        self.assertEqual((last["datagrams"], last["payload_bytes"]), (109, 160000))
+        self.assertEqual(last, snk.stats())
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_udp_sink)

@@ -19,7 +19,7 @@ import unittest
 
 import numpy
 import pmt
-from test_support import IS_SIM, spec, wait_for
+from test_support import spec, wait_for
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
 
@@ -32,8 +32,9 @@ WORD = numpy.dtype("<u8")
 
 
 class DatagramReceiver:
-    """Receives datagrams on a UDP socket of its own (port 0) into a list
-    until stop_after datagrams or close(). forward_to: relay each datagram
+    """Receives datagrams on a UDP socket of its own (port 0) into a list:
+    the first stop_after (then .done is set; later ones are read and
+    dropped), or all until close(). forward_to: relay each datagram
     to that address except the indices in `drop` (a lossy link)."""
 
     def __init__(self, host="127.0.0.1", stop_after=None, forward_to=None, drop=()):
@@ -62,6 +63,8 @@ class DatagramReceiver:
                 continue
             except OSError:
                 break
+            if self.stop_after and len(self.datagrams) >= self.stop_after:
+                continue  # keep draining, keep the first stop_after
             i = len(self.datagrams)
             self.datagrams.append(d)
             if self._out and i not in self.drop:
@@ -211,7 +214,10 @@ class qa_udp_sink(gr_unittest.TestCase):
     def ring_stream(self, zerocopy, nbytes, **kw):
         """sim ring -> udp_sink(framing none) -> receiver; returns (stats, datagrams)."""
         rx = DatagramReceiver(stop_after=nbytes // 1472)
-        dev = spec(pattern="counter", rate=40000000, nbufs=32, bufsize=65536)
+        # rate=0: the producer waits for free slots, so the counter has no
+        # gaps (a real-time rate drops slots when the machine is busy, and a
+        # datagram across such a gap jumps inside, by design).
+        dev = spec(pattern="counter", rate=0, nbufs=32, bufsize=65536)
         src = zcdma.source(dev, 8)
         snk = zcdma.udp_sink(8, "127.0.0.1", rx.port, zerocopy=zerocopy, **kw)
         self.tb.connect(src, snk)
@@ -224,7 +230,7 @@ class qa_udp_sink(gr_unittest.TestCase):
         ring = src.get_device().mapping()
         self.assert_sent_from(snk, ring)
         s = snk.stats()
-        if not (IS_SIM is False and src.get_device().stats.slots_dropped):
+        if not src.get_device().stats.slots_dropped:  # the kernel ring's rate is its own
             self.assert_counter_datagrams(rx.datagrams)
         # Every payload byte was completed and accounted for.
         self.assertEqual(s["inflight_bytes"], 0)
@@ -280,8 +286,8 @@ class qa_udp_sink(gr_unittest.TestCase):
             numpy.arange(nwords, dtype=WORD).view(numpy.int16).tolist(), False, 4
         )
         # udp_source reads one datagram per work() into a default-sized
-        # socket buffer: keep the rate modest (200 datagrams/s).
-        thr = blocks.throttle(8, 200 * words_per)
+        # socket buffer: keep the rate modest (100 datagrams/s: 140 KB/s against its 208 KiB).
+        thr = blocks.throttle(8, 100 * words_per)
         snk = zcdma.udp_sink(8, "127.0.0.1", relay.port, framing="seqnum", payload_size=1472)
         rx = network.udp_source(8, 1, port, 1, 1472, True, False, False)
         head = blocks.head(8, (ndgrams - len(drop)) * words_per)
@@ -354,9 +360,10 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.tb.stop()
         self.tb.wait()
         rx.close()
-        for d in rx.datagrams:  # each one whole and in order inside
-            w = words_of(d)
-            self.assertEqual(zcdma.check_counter(w, int(w[0]) * 8), 0)
+        # Resynchronising after unlock skips slots: the counter may jump
+        # forward, inside a datagram too, but never goes back.
+        for d in rx.datagrams:
+            self.assertTrue(numpy.all(numpy.diff(words_of(d).astype(numpy.int64)) >= 1))
         firsts = [int(words_of(d)[0]) for d in rx.datagrams]
         self.assertEqual(firsts, sorted(firsts))  # forward only
         self.assertEqual(snk.stats()["send_errors"], 0)

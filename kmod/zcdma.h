@@ -43,6 +43,7 @@ struct zcdma_slot {
 	u64 bytes;			/* filled: valid bytes (residue off) */
 	bool overrun;
 	bool error;			/* filled: the transfer failed */
+	dma_cookie_t cookie;		/* queued: the engine's cookie */
 };
 
 /*
@@ -111,6 +112,7 @@ struct zcdma_dev {
 	u64 last_done_ns;		/* CLOCK_REALTIME of the last completion */
 	struct zcdma_stats_counters stats;
 	struct zcdma_periph_config feedback;
+	atomic_t cb_running;		/* completion callbacks in progress */
 };
 
 /* zcdma_ring.c */
@@ -125,6 +127,7 @@ bool zcdma_ring_mapped(struct zcdma_ring *ring);
 /* zcdma_dma.c */
 int zcdma_dma_start(struct zcdma_dev *zd);
 void zcdma_dma_stop(struct zcdma_dev *zd);
+void zcdma_dma_quiesce(struct zcdma_dev *zd);
 void zcdma_dma_refill(struct zcdma_dev *zd);
 int zcdma_dma_sync_for_cpu(struct zcdma_ring *ring, struct zcdma_slot *slot);
 void zcdma_dma_sync_for_device(struct zcdma_ring *ring,

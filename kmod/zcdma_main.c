@@ -332,8 +332,13 @@ static void zcdma_remove(struct platform_device *pdev)
 	old = zcdma_swap_ring(zd, NULL);
 	if (old)
 		zcdma_ring_unmap_dma(old);
+	/*
+	 * The provider stops calling back once the channel is released
+	 * (pl330 kills its tasklet); wait for a callback still running.
+	 */
 	dma_release_channel(zd->chan);
-	zd->chan = NULL;
+	zcdma_dma_quiesce(zd);
+	WRITE_ONCE(zd->chan, NULL);
 	mutex_unlock(&zd->lock);
 	if (old)
 		zcdma_ring_put(old);

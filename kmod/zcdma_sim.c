@@ -23,6 +23,16 @@
  *   descs_unacked (read only)  completed descriptors the client has not
  *		acked (prepared without DMA_CTRL_ACK); the sim honours the
  *		flag and keeps those until they are acked
+ *   reorder=1	complete transfers in pairs out of order, as pl330 does: the
+ *		second one's callback runs in the engine thread while the
+ *		first one's runs from a workqueue on the other CPU, each
+ *		cookie reported complete just before its own callback (the
+ *		data is still written in stream order); reordered (read
+ *		only) counts the pairs
+ *
+ * Each completed cookie's result is kept for dmaengine_tx_status():
+ * DMA_ERROR for a failed transfer, the residue of a short one, so a client
+ * on the legacy callback (no dmaengine_result) learns both.
  *
  * rate (bytes/s) = 0 completes queued descriptors as fast as they come and
  * never loses data; rate > 0 produces one slot per bufsize/rate seconds and,
@@ -45,6 +55,7 @@
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "zcdma_periph.h"
 
@@ -87,6 +98,14 @@ static unsigned long short_bytes;
 module_param(short_bytes, ulong, 0644);
 MODULE_PARM_DESC(short_bytes, "bytes a short transfer writes (0 = half the slot)");
 
+static bool reorder;
+module_param(reorder, bool, 0644);
+MODULE_PARM_DESC(reorder, "complete transfers in pairs, the second first, from two contexts");
+
+static unsigned long reordered;
+module_param(reordered, ulong, 0444);
+MODULE_PARM_DESC(reordered, "pairs of transfers completed out of order so far");
+
 static unsigned int descs_unacked;
 module_param(descs_unacked, uint, 0444);
 MODULE_PARM_DESC(descs_unacked, "completed descriptors not acked by the client");
@@ -96,6 +115,15 @@ struct zsim_desc {
 	struct list_head node;
 	struct scatterlist *sgl;
 	unsigned int sg_len;
+};
+
+/* Results of the last ZSIM_RESULTS cookies (more than a ring's slots). */
+#define ZSIM_RESULTS	4096
+
+struct zsim_result {
+	dma_cookie_t cookie;
+	u32 residue;
+	bool failed;
 };
 
 struct zsim {
@@ -116,6 +144,11 @@ struct zsim {
 	wait_queue_head_t wq;
 	u64 offset;				/* stream bytes produced or lost */
 	struct rnd_state rnd;			/* fail_permille */
+	struct zsim_result *results;		/* by cookie, under lock */
+
+	struct work_struct first_work;		/* reorder: reports first */
+	struct zsim_desc *first, *second;	/* the pair being reported */
+	struct dmaengine_result first_res;
 };
 
 static struct zsim *zsim;
@@ -148,6 +181,7 @@ static dma_cookie_t zsim_tx_submit(struct dma_async_tx_descriptor *tx)
 }
 
 static void zsim_free_list(struct list_head *list);
+static void zsim_settle(struct zsim *zs);
 
 /* Completed descriptors may go once the client has acked them. */
 static void zsim_free_acked(struct zsim *zs)
@@ -251,19 +285,34 @@ static void zsim_synchronize(struct dma_chan *chan)
 {
 	struct zsim *zs = to_zsim(chan);
 
-	/* The worker finishes the descriptor (and callback) it is on. */
+	/* The worker finishes the descriptor (and callbacks) it is on. */
 	mutex_lock(&zs->work_lock);
+	zsim_settle(zs);
 	mutex_unlock(&zs->work_lock);
 }
 
 static enum dma_status zsim_tx_status(struct dma_chan *chan, dma_cookie_t cookie,
 				      struct dma_tx_state *state)
 {
-	dma_cookie_t used = READ_ONCE(chan->cookie);
-	dma_cookie_t done = READ_ONCE(chan->completed_cookie);
+	struct zsim *zs = to_zsim(chan);
+	struct zsim_result *r = &zs->results[cookie & (ZSIM_RESULTS - 1)];
+	dma_cookie_t used, done;
+	enum dma_status status;
+	unsigned long flags;
+	u32 residue = 0;
 
-	dma_set_tx_state(state, done, used, 0);
-	return dma_async_is_complete(cookie, done, used);
+	spin_lock_irqsave(&zs->lock, flags);
+	used = chan->cookie;
+	done = chan->completed_cookie;
+	if (cookie > 0 && r->cookie == cookie) {
+		status = r->failed ? DMA_ERROR : DMA_COMPLETE;
+		residue = r->residue;
+	} else {
+		status = dma_async_is_complete(cookie, done, used);
+	}
+	spin_unlock_irqrestore(&zs->lock, flags);
+	dma_set_tx_state(state, done, used, residue);
+	return status;
 }
 
 /* The CPU address of bus address @addr, as the bus would resolve it. */
@@ -345,14 +394,12 @@ static bool zsim_fail_random(struct zsim *zs)
 	return p && prandom_u32_state(&zs->rnd) % 1000 < p;
 }
 
-/* Do one transfer (or fail it) and report it to the client. */
-static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
+/* Do one transfer (or fail it): what to report to the client. */
+static struct dmaengine_result zsim_do(struct zsim *zs, struct zsim_desc *d)
 {
 	struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
-	struct dma_async_tx_descriptor *tx = &d->tx;
 	u64 total = zsim_desc_bytes(d), limit = total, start = zs->offset;
 	bool fail = zsim_fail_random(zs);
-	unsigned long flags;
 	long done;
 
 	fail |= zsim_nth(&fail_nth);
@@ -374,21 +421,109 @@ static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
 			res.residue = total - done;
 		}
 	}
+	return res;
+}
 
-	WRITE_ONCE(zs->chan.completed_cookie, tx->cookie);
+/*
+ * Report a transfer: its cookie complete (for tx_status; the channel's
+ * completed cookie only with @in_order), then its callback.
+ */
+static void zsim_report(struct zsim *zs, struct zsim_desc *d,
+			const struct dmaengine_result *res, bool in_order)
+{
+	struct dma_async_tx_descriptor *tx = &d->tx;
+	struct zsim_result *r = &zs->results[tx->cookie & (ZSIM_RESULTS - 1)];
+	unsigned long flags;
+
+	spin_lock_irqsave(&zs->lock, flags);
+	r->cookie = tx->cookie;
+	r->failed = res->result != DMA_TRANS_NOERROR;
+	r->residue = res->residue;
+	if (in_order)
+		zs->chan.completed_cookie = tx->cookie;
+	spin_unlock_irqrestore(&zs->lock, flags);
 	if (tx->callback_result)
-		tx->callback_result(tx->callback_param, &res);
+		tx->callback_result(tx->callback_param, res);
 	else if (tx->callback)
 		tx->callback(tx->callback_param);
-	/* Without DMA_CTRL_ACK the client still owns the descriptor. */
+}
+
+/* Free a reported descriptor, or keep it until the client acks it. */
+static void zsim_retire(struct zsim *zs, struct zsim_desc *d)
+{
+	unsigned long flags;
+
 	spin_lock_irqsave(&zs->lock, flags);
-	if (!async_tx_test_ack(tx)) {
+	if (!async_tx_test_ack(&d->tx)) {
 		list_add_tail(&d->node, &zs->unacked);
 		descs_unacked++;
 		d = NULL;
 	}
 	spin_unlock_irqrestore(&zs->lock, flags);
 	kfree(d);
+}
+
+/*
+ * reorder: the last pair's first transfer is reported by first_work; once
+ * it is, the pair is done in order too. With work_lock held.
+ */
+static void zsim_settle(struct zsim *zs)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&zs->work_lock);
+	if (!zs->first)
+		return;
+	flush_work(&zs->first_work);
+	spin_lock_irqsave(&zs->lock, flags);
+	zs->chan.completed_cookie = zs->second->tx.cookie;
+	spin_unlock_irqrestore(&zs->lock, flags);
+	zsim_retire(zs, zs->first);
+	zsim_retire(zs, zs->second);
+	zs->first = NULL;
+	zs->second = NULL;
+}
+
+static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
+{
+	struct dmaengine_result res = zsim_do(zs, d);
+
+	zsim_settle(zs);
+	zsim_report(zs, d, &res, true);
+	zsim_retire(zs, d);
+}
+
+static void zsim_first_work(struct work_struct *work)
+{
+	struct zsim *zs = container_of(work, struct zsim, first_work);
+
+	zsim_report(zs, zs->first, &zs->first_res, false);
+}
+
+/*
+ * reorder: two transfers written in stream order; the second is reported
+ * first, by the engine thread, then the first from a workqueue on the other
+ * CPU, while the thread goes on with the next pair (whose second transfer
+ * it reports concurrently).
+ */
+static void zsim_transfer_pair(struct zsim *zs, struct zsim_desc *d1,
+			       struct zsim_desc *d2)
+{
+	struct dmaengine_result res1 = zsim_do(zs, d1);
+	struct dmaengine_result res2 = zsim_do(zs, d2);
+	int cpu;
+
+	zsim_report(zs, d2, &res2, false);
+	zsim_settle(zs);
+	reordered++;
+	zs->first = d1;
+	zs->second = d2;
+	zs->first_res = res1;
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (cpu < nr_cpu_ids)
+		queue_work_on(cpu, system_highpri_wq, &zs->first_work);
+	else
+		queue_work(system_highpri_wq, &zs->first_work);
 }
 
 static struct zsim_desc *zsim_next(struct zsim *zs)
@@ -421,9 +556,12 @@ static int zsim_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		unsigned long r = READ_ONCE(rate);
-		struct zsim_desc *d;
+		struct zsim_desc *d, *d2;
 
 		if (!zsim_has_work(zs)) {
+			mutex_lock(&zs->work_lock);
+			zsim_settle(zs);
+			mutex_unlock(&zs->work_lock);
 			wait_event_interruptible(zs->wq, zsim_has_work(zs));
 			next = ktime_get();
 			continue;
@@ -440,7 +578,10 @@ static int zsim_thread(void *arg)
 
 		mutex_lock(&zs->work_lock);
 		d = zsim_next(zs);
-		if (d) {
+		d2 = d && READ_ONCE(reorder) ? zsim_next(zs) : NULL;
+		if (d2) {
+			zsim_transfer_pair(zs, d, d2);
+		} else if (d) {
 			zsim_transfer(zs, d);
 		} else if (r && zs->periph && READ_ONCE(zs->active)) {
 			/* Nothing queued: the slot's worth of data is lost. */
@@ -471,6 +612,9 @@ static void zsim_free_chan_resources(struct dma_chan *chan)
 
 	zsim_terminate_all(chan);
 	kthread_stop(zs->thread);
+	mutex_lock(&zs->work_lock);
+	zsim_settle(zs);
+	mutex_unlock(&zs->work_lock);
 	zs->periph = NULL;
 	spin_lock_irqsave(&zs->lock, flags);
 	list_splice_tail_init(&zs->unacked, &dead);
@@ -561,6 +705,12 @@ static int __init zsim_init(void)
 	INIT_LIST_HEAD(&zsim->submitted);
 	INIT_LIST_HEAD(&zsim->issued);
 	INIT_LIST_HEAD(&zsim->unacked);
+	INIT_WORK(&zsim->first_work, zsim_first_work);
+	zsim->results = kcalloc(ZSIM_RESULTS, sizeof(*zsim->results), GFP_KERNEL);
+	if (!zsim->results) {
+		kfree(zsim);
+		return -ENOMEM;
+	}
 
 	ret = platform_driver_register(&zsim_driver);
 	if (ret)
@@ -587,6 +737,7 @@ err_engine:
 err_driver:
 	platform_driver_unregister(&zsim_driver);
 err_free:
+	kfree(zsim->results);
 	kfree(zsim);
 	return ret;
 }
@@ -596,6 +747,7 @@ static void __exit zsim_exit(void)
 	platform_device_unregister(zsim->client);
 	platform_device_unregister(zsim->pdev);
 	platform_driver_unregister(&zsim_driver);
+	kfree(zsim->results);
 	kfree(zsim);
 }
 

@@ -25,6 +25,8 @@ VM_PACKAGES+=(dkms dwarves flex bison bc libelf-dev)
 # (tests/vm/arm/debian-arm-kernel) and the dt-schema binding check.
 VM_PACKAGES+=(gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu linux-source-6.1
     device-tree-compiler dt-schema)
+# The ARM VM (tests/vm/arm/vm-arm): QEMU's smdkc210, static armhf guest programs.
+VM_PACKAGES+=(qemu-system-arm libc6-dev-armhf-cross)
 
 install_packages() {
     local missing=()

@@ -47,10 +47,20 @@ struct ring {
     int fd;
     struct zcdma_info info;
     const uint8_t* base;
-    uint64_t next_seq; /* the sequence the next slot must have (at least) */
-    uint64_t stream;   /* uart: stream bytes checked so far */
-    int restarted;     /* STOP and START since the last slot */
+    uint64_t next_seq;      /* the sequence the next slot must have (at least) */
+    uint64_t stream;        /* uart: stream bytes checked so far */
+    int restarted;          /* STOP and START since the last slot */
+    uint32_t overrun_flags; /* flags of the last slot flagged overrun */
 };
+
+/* ABI 2: how an overrun's loss was counted (kmod/include/uapi). */
+#ifdef ZCDMA_BUF_DROPS_UNKNOWN
+#define DROPS_ESTIMATED ZCDMA_BUF_DROPS_ESTIMATED
+#define DROPS_UNKNOWN ZCDMA_BUF_DROPS_UNKNOWN
+#else
+#define DROPS_ESTIMATED 0
+#define DROPS_UNKNOWN 0
+#endif
 
 static double now(void)
 {
@@ -260,6 +270,7 @@ static int take_uart(struct ring* r, unsigned n, int timeout_ms, unsigned* overr
                    acq.flags,
                    acq.dropped,
                    r->stream);
+            r->overrun_flags = acq.flags;
             if (overruns)
                 (*overruns)++;
             else
@@ -353,8 +364,15 @@ static int test_uart(const char* path)
                r.info.abi_version);
     else if (overruns != 1)
         return failf("the first slot after the engine ran dry was not flagged overrun");
+    else if ((r.overrun_flags & (DROPS_UNKNOWN | DROPS_ESTIMATED)) != DROPS_UNKNOWN)
+        return failf("overrun flags %#x: no stream rate in the device tree, expected "
+                     "ZCDMA_BUF_DROPS_UNKNOWN alone",
+                     r.overrun_flags);
     else
-        printf("uart: overrun flagged on the first slot after the engine ran dry\n");
+        printf("uart: overrun flagged (flags %#x: drops unknown) on the first slot after "
+               "the "
+               "engine ran dry\n",
+               r.overrun_flags);
     if (stream_uart(&r, 3))
         return 1;
     printf("uart: %" PRIu64
@@ -395,8 +413,10 @@ static int take_free(struct ring* r, unsigned n, uint32_t magic, unsigned* overr
         err = acquire(r, 10000, &acq);
         if (err)
             return failf("ACQUIRE %u of %u: %s", i + 1, n, strerror(err));
-        if (overrun_flagged(&acq))
+        if (overrun_flagged(&acq)) {
+            r->overrun_flags = acq.flags;
             (*overruns)++;
+        }
         if (check_seq(r, &acq) || check_magic(r, &acq, magic) || release(r, &acq))
             return 1;
     }
@@ -445,9 +465,16 @@ static int test_free(const char* path, uint32_t magic, unsigned slots, int full)
                r.info.abi_version);
     else if (!overruns)
         return failf("no slot flagged overrun after the engine ran dry");
+    else if ((r.overrun_flags & (DROPS_UNKNOWN | DROPS_ESTIMATED)) != DROPS_ESTIMATED)
+        return failf("overrun flags %#x: the device tree gives a stream rate, expected "
+                     "ZCDMA_BUF_DROPS_ESTIMATED alone",
+                     r.overrun_flags);
     else
-        printf("free: overrun flagged after the engine ran dry (seq now %" PRIu64 ")\n",
-               r.next_seq);
+        printf(
+            "free: overrun flagged (flags %#x: drops estimated) after the engine ran dry "
+            "(seq now %" PRIu64 ")\n",
+            r.overrun_flags,
+            r.next_seq);
 stop:
     if (ring_ioctl(&r, ZCDMA_IOC_STOP, "STOP"))
         return 1;

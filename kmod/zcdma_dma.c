@@ -11,11 +11,47 @@
  * prepare). Free, queued and filled slots belong to the device.
  */
 #include <linux/dma-mapping.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/timekeeping.h>
 #include <linux/wait_bit.h>
 
 #include "zcdma.h"
+
+/*
+ * Slots lost right before @slot (slock held). An engine cannot wait for
+ * user space: when the last queued transfer completed with none behind it
+ * (every other slot filled or held), the stream's data went nowhere until
+ * the next slot was queued. The stream rate turns that time into slots
+ * (rounded down: a slot is lost once its whole span passed unqueued);
+ * without a rate the loss is unknown, with rate 0 (flow-controlled) there
+ * is none. zcdma_sim can count them exactly instead.
+ */
+static u64 zcdma_lost_before(struct zcdma_dev *zd, struct zcdma_slot *slot,
+			     bool *overrun)
+{
+	u64 dropped, gap = 0, bytes;
+
+	*overrun = false;
+	slot->drops = ZCDMA_DROPS_EXACT;
+	if (zd->sim) {
+		dropped = zd->sim->dropped(zd->chan);
+		gap = dropped - zd->dropped_seen;
+		zd->dropped_seen = dropped;
+		*overrun = gap != 0;
+	} else if (slot->after_dry && !zd->rate_known) {
+		slot->drops = ZCDMA_DROPS_UNKNOWN;
+		*overrun = true;
+	} else if (slot->after_dry && zd->rate) {
+		bytes = mul_u64_u64_div_u64(slot->restart_ns - slot->dry_ns,
+					    zd->rate, NSEC_PER_SEC);
+		gap = div64_u64(bytes, zd->ring->bufsize);
+		slot->drops = ZCDMA_DROPS_ESTIMATED;
+		*overrun = gap != 0;
+	}
+	slot->after_dry = false;
+	return gap;
+}
 
 /*
  * The oldest queued slot completed (slock held): @error when the engine
@@ -25,17 +61,17 @@ static void zcdma_slot_done(struct zcdma_dev *zd, struct zcdma_slot *slot,
 			    bool error, u32 residue)
 {
 	struct zcdma_ring *ring = zd->ring;
-	u64 dropped, gap;
+	bool overrun;
+	u64 gap;
 
 	lockdep_assert_held(&zd->slock);
 	zd->queued--;
 
 	/* Slots the engine lost since the last completion advance the count. */
-	dropped = atomic64_read(&zd->feedback.dropped);
-	gap = dropped - zd->dropped_seen;
-	zd->dropped_seen = dropped;
+	gap = zcdma_lost_before(zd, slot, &overrun);
 	zd->next_seq += gap;
-	if (gap)
+	zd->stats.slots_dropped += gap;
+	if (overrun)
 		zd->stats.overruns++;
 
 	slot->seq = zd->next_seq++;
@@ -48,8 +84,13 @@ static void zcdma_slot_done(struct zcdma_dev *zd, struct zcdma_slot *slot,
 		zd->stats.slots_discarded++;
 		return;
 	}
-	slot->dropped = dropped;
-	slot->overrun = gap != 0;
+	if (!zd->queued && !zd->dry) {
+		/* Nothing behind this one: the engine runs dry from now on. */
+		zd->dry = true;
+		zd->dry_ns = ktime_get_ns();
+	}
+	slot->dropped = zd->stats.slots_dropped;
+	slot->overrun = overrun;
 	/*
 	 * A failed transfer is delivered in its place with ZCDMA_BUF_ERROR and
 	 * no valid bytes; re-queueing it would break the ring order. A short
@@ -199,6 +240,13 @@ static bool zcdma_queue_free_slots(struct zcdma_dev *zd)
 			break;
 		}
 		slot->cookie = cookie;
+		/* The first slot queued after the engine ran dry restarts it. */
+		slot->after_dry = zd->dry;
+		if (zd->dry) {
+			slot->dry_ns = zd->dry_ns;
+			slot->restart_ns = ktime_get_ns();
+			zd->dry = false;
+		}
 		zd->queued++;
 		zd->fill_idx = (zd->fill_idx + 1) % ring->nbufs;
 		queued = true;
@@ -256,29 +304,39 @@ int zcdma_dma_start(struct zcdma_dev *zd)
 	struct dma_slave_config cfg = {
 		.direction = DMA_DEV_TO_MEM,
 		.src_addr_width = DMA_SLAVE_BUSWIDTH_8_BYTES,
-		.peripheral_config = &zd->feedback,
-		.peripheral_size = sizeof(zd->feedback),
 	};
 	unsigned long flags;
+	u64 start_ns;
 	int ret;
 
 	lockdep_assert_held(&zd->lock);
-	zd->feedback.slot_bytes = zd->ring->bufsize;
 	ret = dmaengine_slave_config(zd->chan, &cfg);
 	if (ret) {
 		dev_err(zd->dev, "DMA slave config failed: %d\n", ret);
 		return ret;
 	}
+	if (zd->sim && zd->restart)
+		zd->sim->restart(zd->chan, zd->ring->bufsize);
+	zd->restart = false;
 	spin_lock_irqsave(&zd->slock, flags);
-	zd->dropped_seen = atomic64_read(&zd->feedback.dropped);
+	if (zd->sim)
+		zd->dropped_seen = zd->sim->dropped(zd->chan);
 	zd->last_done_ns = 0;
+	zd->dry = false;
 	zd->running = true;
 	spin_unlock_irqrestore(&zd->slock, flags);
 	/*
 	 * Issue even with nothing to queue (every slot still held): the
-	 * engine runs from START on and counts what it cannot store.
+	 * engine runs from START on, dry, and loses what it cannot store.
 	 */
+	start_ns = ktime_get_ns();
 	__zcdma_dma_refill(zd, true);
+	spin_lock_irqsave(&zd->slock, flags);
+	if (!zd->queued && !zd->dry) {
+		zd->dry = true;
+		zd->dry_ns = start_ns;
+	}
+	spin_unlock_irqrestore(&zd->slock, flags);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/poll.h>
+#include <linux/property.h>
 #include <linux/slab.h>
 
 #include "zcdma.h"
@@ -203,10 +204,32 @@ static struct zcdma_stat_attr zcdma_stat_attrs[] = {
 static ssize_t slots_dropped_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&zcdma_from_dev(dev)->feedback.dropped));
+	struct zcdma_dev *zd = zcdma_from_dev(dev);
+	unsigned long flags;
+	u64 n;
+
+	spin_lock_irqsave(&zd->slock, flags);
+	n = zcdma_dropped_now(zd);
+	spin_unlock_irqrestore(&zd->slock, flags);
+	return sysfs_emit(buf, "%llu\n", n);
 }
 static DEVICE_ATTR_RO(slots_dropped);
+
+/* How lost slots are counted: exact, estimated (rate) or unknown. */
+static ssize_t drops_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct zcdma_dev *zd = zcdma_from_dev(dev);
+
+	if (zd->sim)
+		return sysfs_emit(buf, "exact (zcdma_sim)\n");
+	if (!zd->rate_known)
+		return sysfs_emit(buf, "unknown (no %s)\n", ZCDMA_PROP_RATE);
+	if (!zd->rate)
+		return sysfs_emit(buf, "exact (flow-controlled: none)\n");
+	return sysfs_emit(buf, "estimated (%llu bytes/s)\n", zd->rate);
+}
+static DEVICE_ATTR_RO(drops);
 
 /* The ring's geometry, or the one the next ring gets. */
 static void zcdma_geometry(struct zcdma_dev *zd, u32 *n, size_t *size)
@@ -253,6 +276,7 @@ static struct attribute *zcdma_attrs[] = {
 	&dev_attr_bufsize.attr,
 	&dev_attr_running.attr,
 	&dev_attr_slots_dropped.attr,
+	&dev_attr_drops.attr,
 	&zcdma_stat_attrs[0].attr.attr,
 	&zcdma_stat_attrs[1].attr.attr,
 	&zcdma_stat_attrs[2].attr.attr,
@@ -262,6 +286,55 @@ static struct attribute *zcdma_attrs[] = {
 	NULL,
 };
 ATTRIBUTE_GROUPS(zcdma);
+
+/*
+ * ZCDMA_PROP_RATE: a u64 (/bits/ 64 in a device tree) or a u32. Absent:
+ * lost slots are reported as unknown.
+ */
+static int zcdma_read_rate(struct zcdma_dev *zd)
+{
+	struct device *dev = zd->dev;
+	u32 r32;
+
+	if (!device_property_present(dev, ZCDMA_PROP_RATE))
+		return 0;
+	if (!device_property_read_u64(dev, ZCDMA_PROP_RATE, &zd->rate)) {
+		zd->rate_known = true;
+	} else if (!device_property_read_u32(dev, ZCDMA_PROP_RATE, &r32)) {
+		zd->rate = r32;
+		zd->rate_known = true;
+	} else {
+		return dev_err_probe(dev, -EINVAL,
+				     "%s: want a u32 or a /bits/ 64 u64\n",
+				     ZCDMA_PROP_RATE);
+	}
+	return 0;
+}
+
+/*
+ * zcdma_sim counts lost slots exactly; only its own channels, and only
+ * when it offers that (not with its generic=1). No module dependency.
+ */
+static void zcdma_find_sim(struct zcdma_dev *zd)
+{
+	const struct zcdma_sim_ops *(*get_ops)(struct dma_chan *chan);
+
+	if (strcmp(dev_driver_string(zd->chan->device->dev), "zcdma-sim-dma"))
+		return;
+	get_ops = symbol_get(zcdma_sim_get_ops);
+	if (!get_ops)
+		return;
+	zd->sim = get_ops(zd->chan);
+	if (!zd->sim)
+		symbol_put(zcdma_sim_get_ops);
+}
+
+static void zcdma_put_sim(struct zcdma_dev *zd)
+{
+	if (zd->sim)
+		symbol_put(zcdma_sim_get_ops);
+	zd->sim = NULL;
+}
 
 static int zcdma_probe(struct platform_device *pdev)
 {
@@ -288,12 +361,16 @@ static int zcdma_probe(struct platform_device *pdev)
 		return ret;
 	}
 
+	ret = zcdma_read_rate(zd);
+	if (ret)
+		goto err_put;
 	zd->chan = dma_request_chan(dev, "rx");
 	if (IS_ERR(zd->chan)) {
 		ret = dev_err_probe(dev, PTR_ERR(zd->chan),
 				    "no \"rx\" DMA channel\n");
 		goto err_put;
 	}
+	zcdma_find_sim(zd);
 
 	snprintf(zd->name, sizeof(zd->name), "zcdma%d", zd->id);
 	zd->misc.minor = MISC_DYNAMIC_MINOR;
@@ -307,11 +384,13 @@ static int zcdma_probe(struct platform_device *pdev)
 		goto err_release_chan;
 
 	platform_set_drvdata(pdev, zd);
-	dev_info(dev, "/dev/%s on DMA channel %s\n", zd->name,
-		 dma_chan_name(zd->chan));
+	dev_info(dev, "/dev/%s on DMA channel %s, lost slots %s\n", zd->name,
+		 dma_chan_name(zd->chan), zd->sim ? "counted by zcdma_sim" :
+		 !zd->rate_known ? "unknown" : zd->rate ? "estimated" : "none");
 	return 0;
 
 err_release_chan:
+	zcdma_put_sim(zd);
 	dma_release_channel(zd->chan);
 err_put:
 	zcdma_dev_put(zd);
@@ -338,6 +417,7 @@ static void zcdma_remove(struct platform_device *pdev)
 	 */
 	dma_release_channel(zd->chan);
 	zcdma_dma_quiesce(zd);
+	zcdma_put_sim(zd);
 	WRITE_ONCE(zd->chan, NULL);
 	mutex_unlock(&zd->lock);
 	if (old)

@@ -35,12 +35,18 @@
  * on the legacy callback (no dmaengine_result) learns both.
  *
  * rate (bytes/s) = 0 completes queued descriptors as fast as they come and
- * never loses data; rate > 0 produces one slot per bufsize/rate seconds and,
- * when nothing is queued, loses that slot (counted for the client through
- * struct zcdma_periph_config) while the counter still advances.
+ * never loses data; rate > 0 produces one slot (the size of the last
+ * descriptor) per slot/rate seconds and, when nothing is queued, loses that
+ * slot while the counter still advances. dropped (read only) counts the lost
+ * slots since load. zcdma.ko learns them exactly through zcdma_sim_get_ops()
+ * (zcdma_sim.h), never through dma_slave_config; generic=1 (at load) hides
+ * that, so zcdma.ko detects overruns as on any other engine.
  *
  * It also registers the "zcdma" platform device and the dma_slave_map entry
  * ("zcdma.0", "rx"), so loading zcdma_sim.ko then zcdma.ko gives /dev/zcdma0.
+ * props="name=value;..." gives that device software-node properties, as a
+ * device tree would: u32 values, u64 when written "u64:value" or too big
+ * for u32 (e.g. props="gr-zcdma,bytes-per-second=u64:200000000").
  */
 #include <linux/delay.h>
 #include <linux/dma-direct.h>
@@ -57,7 +63,9 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
-#include "zcdma_periph.h"
+#include <linux/property.h>
+
+#include "zcdma_sim.h"
 
 static unsigned long rate;
 module_param(rate, ulong, 0644);
@@ -102,6 +110,18 @@ static bool reorder;
 module_param(reorder, bool, 0644);
 MODULE_PARM_DESC(reorder, "complete transfers in pairs, the second first, from two contexts");
 
+static bool generic;
+module_param(generic, bool, 0444);
+MODULE_PARM_DESC(generic, "hide the exact drop count from zcdma.ko (it estimates, as on hardware)");
+
+static unsigned long dropped;
+module_param(dropped, ulong, 0444);
+MODULE_PARM_DESC(dropped, "slots lost since load (nothing queued when their data came)");
+
+static char *props;
+module_param(props, charp, 0444);
+MODULE_PARM_DESC(props, "properties of the zcdma device: name=[u64:]value;...");
+
 static unsigned long reordered;
 module_param(reordered, ulong, 0444);
 MODULE_PARM_DESC(reordered, "pairs of transfers completed out of order so far");
@@ -137,7 +157,8 @@ struct zsim {
 	struct list_head issued;
 	struct list_head unacked;		/* completed, no DMA_CTRL_ACK yet */
 	bool active;				/* between issue_pending and terminate */
-	struct zcdma_periph_config *periph;
+	u64 slot_bytes;				/* a lost slot: the last descriptor */
+	atomic64_t stream_dropped;		/* slots lost since the restart */
 
 	struct mutex work_lock;			/* held while a descriptor is processed */
 	struct task_struct *thread;
@@ -152,6 +173,50 @@ struct zsim {
 };
 
 static struct zsim *zsim;
+
+#define ZSIM_MAX_PROPS	8
+static struct property_entry zsim_props[ZSIM_MAX_PROPS + 1];
+static char *zsim_props_buf;
+
+/* props="name=[u64:]value;..." into zsim_props (names point into a copy). */
+static int zsim_parse_props(void)
+{
+	char *p, *item, *val;
+	unsigned int n = 0;
+	bool wide;
+	u64 v;
+	int ret;
+
+	if (!props || !*props)
+		return 0;
+	zsim_props_buf = kstrdup(props, GFP_KERNEL);
+	if (!zsim_props_buf)
+		return -ENOMEM;
+	p = zsim_props_buf;
+	while ((item = strsep(&p, ";")) != NULL) {
+		if (!*item)
+			continue;
+		val = strchr(item, '=');
+		if (!val || n == ZSIM_MAX_PROPS)
+			goto bad;
+		*val++ = '\0';
+		wide = str_has_prefix(val, "u64:");
+		ret = kstrtou64(val + (wide ? 4 : 0), 0, &v);
+		if (ret)
+			goto bad;
+		if (wide || v > U32_MAX)
+			zsim_props[n++] = PROPERTY_ENTRY_U64(item, v);
+		else
+			zsim_props[n++] = PROPERTY_ENTRY_U32(item, v);
+	}
+	return 0;
+bad:
+	pr_err("zcdma_sim: bad props \"%s\": want name=[u64:]value;... (at most %d)\n",
+	       props, ZSIM_MAX_PROPS);
+	kfree(zsim_props_buf);
+	zsim_props_buf = NULL;
+	return -EINVAL;
+}
 
 static const struct dma_slave_map zsim_slave_map[] = {
 	{ "zcdma.0", "rx", NULL },
@@ -224,21 +289,39 @@ zsim_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 
 static int zsim_config(struct dma_chan *chan, struct dma_slave_config *cfg)
 {
-	struct zsim *zs = to_zsim(chan);
-
-	if (cfg->direction != DMA_DEV_TO_MEM ||
-	    cfg->peripheral_size != sizeof(struct zcdma_periph_config) ||
-	    !cfg->peripheral_config)
+	if (cfg->direction != DMA_DEV_TO_MEM)
 		return -EINVAL;
-	zs->periph = cfg->peripheral_config;
-	if (zs->periph->restart) {
-		mutex_lock(&zs->work_lock);
-		zs->offset = 0;
-		zs->periph->restart = false;
-		mutex_unlock(&zs->work_lock);
-	}
 	return 0;
 }
+
+static u64 zsim_dropped(struct dma_chan *chan)
+{
+	return atomic64_read(&to_zsim(chan)->stream_dropped);
+}
+
+static void zsim_restart(struct dma_chan *chan, u64 slot_bytes)
+{
+	struct zsim *zs = to_zsim(chan);
+
+	mutex_lock(&zs->work_lock);
+	zs->offset = 0;
+	WRITE_ONCE(zs->slot_bytes, slot_bytes);
+	atomic64_set(&zs->stream_dropped, 0);
+	mutex_unlock(&zs->work_lock);
+}
+
+static const struct zcdma_sim_ops zsim_ops = {
+	.dropped = zsim_dropped,
+	.restart = zsim_restart,
+};
+
+const struct zcdma_sim_ops *zcdma_sim_get_ops(struct dma_chan *chan)
+{
+	if (generic || !zsim || chan != &zsim->chan)
+		return NULL;
+	return &zsim_ops;
+}
+EXPORT_SYMBOL_GPL(zcdma_sim_get_ops);
 
 /*
  * Also with nothing submitted: the engine then runs dry and, at a rate,
@@ -402,6 +485,8 @@ static struct dmaengine_result zsim_do(struct zsim *zs, struct zsim_desc *d)
 	bool fail = zsim_fail_random(zs);
 	long done;
 
+	WRITE_ONCE(zs->slot_bytes, total);
+
 	fail |= zsim_nth(&fail_nth);
 	if (zsim_nth(&short_nth))
 		limit = round_down(min_t(u64, READ_ONCE(short_bytes) ?: total / 2,
@@ -544,7 +629,7 @@ static bool zsim_has_work(struct zsim *zs)
 	bool ret;
 
 	spin_lock_irq(&zs->lock);
-	ret = rate ? zs->active : !list_empty(&zs->issued);
+	ret = rate && zs->slot_bytes ? zs->active : !list_empty(&zs->issued);
 	spin_unlock_irq(&zs->lock);
 	return ret || kthread_should_stop();
 }
@@ -556,6 +641,7 @@ static int zsim_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		unsigned long r = READ_ONCE(rate);
+		u64 slot = READ_ONCE(zs->slot_bytes);
 		struct zsim_desc *d, *d2;
 
 		if (!zsim_has_work(zs)) {
@@ -566,8 +652,8 @@ static int zsim_thread(void *arg)
 			next = ktime_get();
 			continue;
 		}
-		if (r && zs->periph) {
-			u64 period = div64_u64(zs->periph->slot_bytes * NSEC_PER_SEC, r);
+		if (r && slot) {
+			u64 period = div64_u64(slot * NSEC_PER_SEC, r);
 
 			next = ktime_add_ns(next, period);
 			if (ktime_before(ktime_get(), next)) {
@@ -583,10 +669,11 @@ static int zsim_thread(void *arg)
 			zsim_transfer_pair(zs, d, d2);
 		} else if (d) {
 			zsim_transfer(zs, d);
-		} else if (r && zs->periph && READ_ONCE(zs->active)) {
+		} else if (r && slot && READ_ONCE(zs->active)) {
 			/* Nothing queued: the slot's worth of data is lost. */
-			zs->offset += zs->periph->slot_bytes;
-			atomic64_inc(&zs->periph->dropped);
+			zs->offset += slot;
+			atomic64_inc(&zs->stream_dropped);
+			WRITE_ONCE(dropped, dropped + 1);
 		}
 		mutex_unlock(&zs->work_lock);
 		cond_resched();
@@ -615,7 +702,6 @@ static void zsim_free_chan_resources(struct dma_chan *chan)
 	mutex_lock(&zs->work_lock);
 	zsim_settle(zs);
 	mutex_unlock(&zs->work_lock);
-	zs->periph = NULL;
 	spin_lock_irqsave(&zs->lock, flags);
 	list_splice_tail_init(&zs->unacked, &dead);
 	descs_unacked = 0;
@@ -694,11 +780,22 @@ static struct platform_driver zsim_driver = {
 
 static int __init zsim_init(void)
 {
+	struct platform_device_info client = {
+		.name = "zcdma",
+		.id = 0,
+		.properties = zsim_props,
+	};
 	int ret;
 
+	ret = zsim_parse_props();
+	if (ret)
+		return ret;
+
 	zsim = kzalloc(sizeof(*zsim), GFP_KERNEL);
-	if (!zsim)
+	if (!zsim) {
+		kfree(zsim_props_buf);
 		return -ENOMEM;
+	}
 	spin_lock_init(&zsim->lock);
 	mutex_init(&zsim->work_lock);
 	init_waitqueue_head(&zsim->wq);
@@ -709,6 +806,7 @@ static int __init zsim_init(void)
 	zsim->results = kcalloc(ZSIM_RESULTS, sizeof(*zsim->results), GFP_KERNEL);
 	if (!zsim->results) {
 		kfree(zsim);
+		kfree(zsim_props_buf);
 		return -ENOMEM;
 	}
 
@@ -725,7 +823,7 @@ static int __init zsim_init(void)
 		ret = -ENODEV;
 		goto err_engine;
 	}
-	zsim->client = platform_device_register_simple("zcdma", 0, NULL, 0);
+	zsim->client = platform_device_register_full(&client);
 	if (IS_ERR(zsim->client)) {
 		ret = PTR_ERR(zsim->client);
 		goto err_engine;
@@ -739,6 +837,7 @@ err_driver:
 err_free:
 	kfree(zsim->results);
 	kfree(zsim);
+	kfree(zsim_props_buf);
 	return ret;
 }
 
@@ -749,6 +848,7 @@ static void __exit zsim_exit(void)
 	platform_driver_unregister(&zsim_driver);
 	kfree(zsim->results);
 	kfree(zsim);
+	kfree(zsim_props_buf);
 }
 
 module_init(zsim_init);

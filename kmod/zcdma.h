@@ -19,8 +19,11 @@
 
 #include "zcdma_sim.h"
 
-/* DT/software-node property: the stream's rate, for estimating drops. */
+/* DT/software-node properties (all optional; docs/kernel.md). */
 #define ZCDMA_PROP_RATE		"gr-zcdma,bytes-per-second"
+#define ZCDMA_PROP_FIFO		"gr-zcdma,fifo-address"
+#define ZCDMA_PROP_WIDTH	"gr-zcdma,bus-width"
+#define ZCDMA_PROP_BURST	"gr-zcdma,burst"
 
 /* Largest slot CONFIG and the bufsize parameter accept. */
 #define ZCDMA_MAX_BUFSIZE	((u32)SZ_256M)
@@ -135,11 +138,15 @@ struct zcdma_dev {
 	const struct zcdma_sim_ops *sim;	/* exact drops (zcdma_sim) */
 	bool rate_known;		/* ZCDMA_PROP_RATE given */
 	u64 rate;			/* bytes/s; 0: flow-controlled, no loss */
+	dma_addr_t fifo_addr;		/* the peripheral's FIFO; 0: none */
+	u32 width;			/* bus width in bytes */
+	u32 burst;			/* maxburst, in words */
+	u32 max_seg;			/* longest sg entry the engine takes */
 };
 
 /* zcdma_ring.c */
 struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
-				    size_t bufsize);
+				    size_t bufsize, u32 max_seg);
 void zcdma_ring_get(struct zcdma_ring *ring);
 void zcdma_ring_put(struct zcdma_ring *ring);
 void zcdma_ring_unmap_dma(struct zcdma_ring *ring);

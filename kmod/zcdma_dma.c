@@ -303,7 +303,9 @@ int zcdma_dma_start(struct zcdma_dev *zd)
 {
 	struct dma_slave_config cfg = {
 		.direction = DMA_DEV_TO_MEM,
-		.src_addr_width = DMA_SLAVE_BUSWIDTH_8_BYTES,
+		.src_addr = zd->fifo_addr,
+		.src_addr_width = zd->width,
+		.src_maxburst = zd->burst,
 	};
 	unsigned long flags;
 	u64 start_ns;

@@ -73,7 +73,7 @@ int zcdma_ensure_ring(struct zcdma_dev *zd)
 	if (zd->ring)
 		return 0;
 	ring = zcdma_ring_alloc(dmaengine_get_dma_device(zd->chan),
-				zd->cfg_nbufs, zd->cfg_bufsize);
+				zd->cfg_nbufs, zd->cfg_bufsize, zd->max_seg);
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
 	for (i = 0; i < ring->nbufs; i++) {

@@ -17,6 +17,7 @@
  *	ioctl(fd, ZCDMA_IOC_START);
  *	ioctl(fd, ZCDMA_IOC_ACQUIRE, &acq);  ...  ioctl(fd, ZCDMA_IOC_RELEASE, &rel);
  */
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
@@ -231,6 +232,22 @@ static ssize_t drops_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(drops);
 
+/* Scatterlist entries of a slot (after mapping); 0 without a ring. */
+static ssize_t sg_entries_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct zcdma_dev *zd = zcdma_from_dev(dev);
+	unsigned long flags;
+	u32 n = 0;
+
+	spin_lock_irqsave(&zd->slock, flags);
+	if (zd->ring)
+		n = zd->ring->slots[0].sgt.nents;
+	spin_unlock_irqrestore(&zd->slock, flags);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(sg_entries);
+
 /* The ring's geometry, or the one the next ring gets. */
 static void zcdma_geometry(struct zcdma_dev *zd, u32 *n, size_t *size)
 {
@@ -277,6 +294,7 @@ static struct attribute *zcdma_attrs[] = {
 	&dev_attr_running.attr,
 	&dev_attr_slots_dropped.attr,
 	&dev_attr_drops.attr,
+	&dev_attr_sg_entries.attr,
 	&zcdma_stat_attrs[0].attr.attr,
 	&zcdma_stat_attrs[1].attr.attr,
 	&zcdma_stat_attrs[2].attr.attr,
@@ -336,6 +354,120 @@ static void zcdma_put_sim(struct zcdma_dev *zd)
 	zd->sim = NULL;
 }
 
+/* An optional u64 (/bits/ 64) or u32 property: -ENOENT when absent. */
+static int zcdma_read_u64(struct device *dev, const char *name, u64 *val)
+{
+	u32 v32;
+
+	if (!device_property_present(dev, name))
+		return -ENOENT;
+	if (!device_property_read_u64(dev, name, val))
+		return 0;
+	if (!device_property_read_u32(dev, name, &v32)) {
+		*val = v32;
+		return 0;
+	}
+	return dev_err_probe(dev, -EINVAL, "%s: want a u32 or a /bits/ 64 u64\n",
+			     name);
+}
+
+/*
+ * The peripheral side of the channel, from the device tree (or software
+ * node), checked against what the channel says it can do: it must read
+ * from a device into memory, at the bus width and burst asked for, and
+ * its longest segment must hold at least one word.
+ */
+static int zcdma_setup_channel(struct zcdma_dev *zd)
+{
+	const char *name = dma_chan_name(zd->chan);
+	struct device *dev = zd->dev;
+	struct dma_slave_caps caps;
+	u32 seg, unit;
+	u64 fifo;
+	int ret;
+
+	ret = dma_get_slave_caps(zd->chan, &caps);
+	if (ret)
+		return dev_err_probe(dev, ret,
+				     "DMA channel %s reports no slave capabilities\n",
+				     name);
+	if (!(caps.directions & BIT(DMA_DEV_TO_MEM)))
+		return dev_err_probe(dev, -EINVAL,
+				     "DMA channel %s cannot do DEV_TO_MEM (directions %#x)\n",
+				     name, caps.directions);
+
+	ret = zcdma_read_u64(dev, ZCDMA_PROP_FIFO, &fifo);
+	if (!ret) {
+		if (fifo != (dma_addr_t)fifo)
+			return dev_err_probe(dev, -EINVAL,
+					     "%s = <%#llx>: beyond a %zu-bit bus address\n",
+					     ZCDMA_PROP_FIFO, fifo,
+					     sizeof(dma_addr_t) * 8);
+		zd->fifo_addr = fifo;
+	} else if (ret != -ENOENT) {
+		return ret;
+	}
+
+	if (device_property_present(dev, ZCDMA_PROP_WIDTH)) {
+		if (device_property_read_u32(dev, ZCDMA_PROP_WIDTH, &zd->width))
+			return dev_err_probe(dev, -EINVAL, "%s: want a u32\n",
+					     ZCDMA_PROP_WIDTH);
+		if (zd->width != 1 && zd->width != 2 && zd->width != 4 &&
+		    zd->width != 8)
+			return dev_err_probe(dev, -EINVAL,
+					     "%s = <%u>: want 1, 2, 4 or 8 (bytes)\n",
+					     ZCDMA_PROP_WIDTH, zd->width);
+		if (caps.src_addr_widths &&
+		    !(caps.src_addr_widths & BIT(zd->width)))
+			return dev_err_probe(dev, -EINVAL,
+					     "%s = <%u>: DMA channel %s cannot read %u-byte words (src_addr_widths %#x)\n",
+					     ZCDMA_PROP_WIDTH, zd->width, name,
+					     zd->width, caps.src_addr_widths);
+	} else {
+		/* The widest the channel reads, up to 8 bytes. */
+		for (zd->width = 8; zd->width; zd->width >>= 1)
+			if (caps.src_addr_widths & BIT(zd->width))
+				break;
+		if (!zd->width)
+			return dev_err_probe(dev, -EINVAL,
+					     "DMA channel %s reads no 1, 2, 4 or 8-byte words (src_addr_widths %#x); set %s\n",
+					     name, caps.src_addr_widths,
+					     ZCDMA_PROP_WIDTH);
+	}
+
+	zd->burst = 1;
+	if (device_property_present(dev, ZCDMA_PROP_BURST) &&
+	    device_property_read_u32(dev, ZCDMA_PROP_BURST, &zd->burst))
+		return dev_err_probe(dev, -EINVAL, "%s: want a u32\n",
+				     ZCDMA_PROP_BURST);
+	if (!zd->burst || (caps.max_burst && zd->burst > caps.max_burst))
+		return dev_err_probe(dev, -EINVAL,
+				     "%s = <%u>: DMA channel %s bursts 1 to %u words\n",
+				     ZCDMA_PROP_BURST, zd->burst, name,
+				     caps.max_burst);
+	unit = zd->width * zd->burst;
+	if (PAGE_SIZE % unit)
+		return dev_err_probe(dev, -EINVAL,
+				     "%s x %s = %u bytes: must divide the page size %lu\n",
+				     ZCDMA_PROP_BURST, ZCDMA_PROP_WIDTH, unit,
+				     PAGE_SIZE);
+
+	/* Slot sg entries longer than the engine's segments are split. */
+	seg = dma_get_max_seg_size(dmaengine_get_dma_device(zd->chan));
+	zd->max_seg = seg >= unit ? rounddown(seg, unit) : rounddown(seg, zd->width);
+	if (!zd->max_seg)
+		return dev_err_probe(dev, -EINVAL,
+				     "DMA channel %s: maximum segment %u bytes is below the %u-byte bus width\n",
+				     name, seg, zd->width);
+	dev_info(dev, "DMA channel %s: FIFO %pad, %u-byte words, bursts of %u, segments up to %u bytes, residue %s\n",
+		 name, &zd->fifo_addr, zd->width, zd->burst, zd->max_seg,
+		 caps.residue_granularity == DMA_RESIDUE_GRANULARITY_DESCRIPTOR ?
+		 "per descriptor" :
+		 caps.residue_granularity == DMA_RESIDUE_GRANULARITY_SEGMENT ?
+		 "per segment" : "per burst");
+	return 0;
+}
+
 static int zcdma_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -370,6 +502,9 @@ static int zcdma_probe(struct platform_device *pdev)
 				    "no \"rx\" DMA channel\n");
 		goto err_put;
 	}
+	ret = zcdma_setup_channel(zd);
+	if (ret)
+		goto err_release_chan;
 	zcdma_find_sim(zd);
 
 	snprintf(zd->name, sizeof(zd->name), "zcdma%d", zd->id);

@@ -42,6 +42,14 @@
  * (zcdma_sim.h), never through dma_slave_config; generic=1 (at load) hides
  * that, so zcdma.ko detects overruns as on any other engine.
  *
+ * Capabilities it advertises (at load, for the client's probe checks):
+ * max_seg (longest sg entry it takes, default 64 KiB: it refuses longer
+ * ones), widths (src_addr_widths, bit N = N-byte words, default 8 bytes
+ * only), max_burst (default 16), dev_to_mem=0 (only MEM_TO_DEV: the client
+ * must refuse it). What the client configured reads back in cfg_src_addr,
+ * cfg_width and cfg_burst; the longest sg entry and the entries of the last
+ * descriptor in seg_max_seen and last_nents.
+ *
  * It also registers the "zcdma" platform device and the dma_slave_map entry
  * ("zcdma.0", "rx"), so loading zcdma_sim.ko then zcdma.ko gives /dev/zcdma0.
  * props="name=value;..." gives that device software-node properties, as a
@@ -121,6 +129,42 @@ MODULE_PARM_DESC(dropped, "slots lost since load (nothing queued when their data
 static char *props;
 module_param(props, charp, 0444);
 MODULE_PARM_DESC(props, "properties of the zcdma device: name=[u64:]value;...");
+
+static unsigned int max_seg;
+module_param(max_seg, uint, 0444);
+MODULE_PARM_DESC(max_seg, "longest sg entry the engine takes (bytes; 0 = 64 KiB)");
+
+static unsigned int widths = BIT(DMA_SLAVE_BUSWIDTH_8_BYTES);
+module_param(widths, uint, 0444);
+MODULE_PARM_DESC(widths, "src_addr_widths advertised (bit N: N-byte words)");
+
+static unsigned int max_burst = 16;
+module_param(max_burst, uint, 0444);
+MODULE_PARM_DESC(max_burst, "max_burst advertised (words)");
+
+static bool dev_to_mem = true;
+module_param(dev_to_mem, bool, 0444);
+MODULE_PARM_DESC(dev_to_mem, "advertise DEV_TO_MEM (0: MEM_TO_DEV only)");
+
+static unsigned long long cfg_src_addr;
+module_param(cfg_src_addr, ullong, 0444);
+MODULE_PARM_DESC(cfg_src_addr, "src_addr of the last slave config");
+
+static unsigned int cfg_width;
+module_param(cfg_width, uint, 0444);
+MODULE_PARM_DESC(cfg_width, "src_addr_width of the last slave config");
+
+static unsigned int cfg_burst;
+module_param(cfg_burst, uint, 0444);
+MODULE_PARM_DESC(cfg_burst, "src_maxburst of the last slave config");
+
+static unsigned int seg_max_seen;
+module_param(seg_max_seen, uint, 0444);
+MODULE_PARM_DESC(seg_max_seen, "longest sg entry seen in a descriptor");
+
+static unsigned int last_nents;
+module_param(last_nents, uint, 0444);
+MODULE_PARM_DESC(last_nents, "sg entries of the last descriptor prepared");
 
 static unsigned long reordered;
 module_param(reordered, ulong, 0444);
@@ -271,10 +315,23 @@ zsim_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 		   unsigned int sg_len, enum dma_transfer_direction dir,
 		   unsigned long flags, void *context)
 {
+	struct device *dev = to_zsim(chan)->ddev.dev;
+	u32 limit = dma_get_max_seg_size(dev);
+	struct scatterlist *sg;
 	struct zsim_desc *d;
+	unsigned int i;
 
-	if (dir != DMA_DEV_TO_MEM || !sg_len)
+	if (dir != DMA_DEV_TO_MEM || !sg_len || !dev_to_mem)
 		return NULL;
+	for_each_sg(sgl, sg, sg_len, i) {
+		if (sg_dma_len(sg) > limit) {
+			dev_err_ratelimited(dev, "sg entry %u of %u bytes: longer than max_seg %u\n",
+					    i, sg_dma_len(sg), limit);
+			return NULL;
+		}
+		WRITE_ONCE(seg_max_seen, max(seg_max_seen, sg_dma_len(sg)));
+	}
+	WRITE_ONCE(last_nents, sg_len);
 	zsim_free_acked(to_zsim(chan));
 	d = kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
@@ -289,8 +346,13 @@ zsim_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 
 static int zsim_config(struct dma_chan *chan, struct dma_slave_config *cfg)
 {
-	if (cfg->direction != DMA_DEV_TO_MEM)
+	if (cfg->direction != DMA_DEV_TO_MEM || !dev_to_mem ||
+	    cfg->src_addr_width > 8 || !(widths & BIT(cfg->src_addr_width)) ||
+	    (max_burst && cfg->src_maxburst > max_burst))
 		return -EINVAL;
+	WRITE_ONCE(cfg_src_addr, cfg->src_addr);
+	WRITE_ONCE(cfg_width, cfg->src_addr_width);
+	WRITE_ONCE(cfg_burst, cfg->src_maxburst);
 	return 0;
 }
 
@@ -725,9 +787,15 @@ static int zsim_probe(struct platform_device *pdev)
 	dd->dev = &pdev->dev;
 	dma_cap_set(DMA_SLAVE, dd->cap_mask);
 	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
-	dd->directions = BIT(DMA_DEV_TO_MEM);
-	dd->src_addr_widths = BIT(DMA_SLAVE_BUSWIDTH_8_BYTES);
-	dd->dst_addr_widths = BIT(DMA_SLAVE_BUSWIDTH_8_BYTES);
+	if (max_seg) {
+		ret = dma_set_max_seg_size(&pdev->dev, max_seg);
+		if (ret)
+			return ret;
+	}
+	dd->directions = BIT(dev_to_mem ? DMA_DEV_TO_MEM : DMA_MEM_TO_DEV);
+	dd->src_addr_widths = widths;
+	dd->dst_addr_widths = widths;
+	dd->max_burst = max_burst;
 	dd->residue_granularity = DMA_RESIDUE_GRANULARITY_DESCRIPTOR;
 	dd->device_alloc_chan_resources = zsim_alloc_chan_resources;
 	dd->device_free_chan_resources = zsim_free_chan_resources;

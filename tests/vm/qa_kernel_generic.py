@@ -10,6 +10,11 @@ contexts at once (zcdma_sim reorder=1, as pl330 does) must not reorder the
 ring: every slot is delivered in ring order, with its own sequence number
 and the counter data of its place in the stream, also across STOP/START.
 
+The peripheral side (gr-zcdma,fifo-address, bus-width, burst) reaches the
+engine; sg entries longer than the engine's maximum segment are split;
+a channel that cannot do what is needed, or a bad value, is refused at
+probe with the reason.
+
 Overruns on an engine that knows nothing of zcdma (zcdma_sim generic=1, at
 a real-time rate): the driver sees the engine run dry, flags the next slot,
 and estimates the lost slots from gr-zcdma,bytes-per-second (a software-node
@@ -50,14 +55,20 @@ INFO_DROPS_ESTIMATED = 8
 RATE_PROP = "gr-zcdma,bytes-per-second"
 
 
-def reload(*sim_args):
-    """Load zcdma_sim (with sim_args) and zcdma afresh; wait for the device."""
+def reload(*sim_args, probe=True):
+    """Load zcdma_sim (with sim_args) and zcdma afresh; wait for the device
+    (with probe=False: make sure there is none, zcdma refused it)."""
     gc.collect()  # devices and blocks of the last test close the device
     for m in ("zcdma", "zcdma_sim"):
         if os.path.exists(f"/sys/module/{m}"):
             subprocess.run(["rmmod", m], check=True)
     subprocess.run(["insmod", os.path.join(KMOD, "zcdma_sim.ko"), *sim_args], check=True)
     subprocess.run(["insmod", os.path.join(KMOD, "zcdma.ko")], check=True)
+    if not probe:
+        # insmod returns after the platform driver probed the device.
+        if os.path.exists(DEV):
+            raise AssertionError(f"zcdma took the channel: sim {sim_args}")
+        return
     for _ in range(100):
         if os.path.exists(DEV):
             return
@@ -316,6 +327,91 @@ class qa_kernel_generic_overrun(unittest.TestCase):
             self.assertEqual(bool(flags & BUF_OVERRUN), gap != 0, f"seq {seq}")
             self.assertFalse(flags & (BUF_DROPS_ESTIMATED | BUF_DROPS_UNKNOWN), f"seq {seq}")
         print(f"generic: exact: {sum(gaps)} lost slots counted by the sim")
+
+
+def sysfs(name):
+    with open(f"/sys/class/misc/{os.path.basename(DEV)}/{name}") as f:
+        return f.read().strip()
+
+
+class qa_kernel_generic_caps(unittest.TestCase):
+    """The peripheral side from device properties, checked against the
+    channel's capabilities (zcdma_sim advertises restricted ones)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.saved_rate = param("rate")
+
+    @classmethod
+    def tearDownClass(cls):
+        reload(f"rate={cls.saved_rate}")
+
+    def stream(self, nbufs, bufsize, count):
+        fd = os.open(DEV, os.O_RDWR)
+        try:
+            config(fd, nbufs, bufsize)
+            m = mmap.mmap(fd, nbufs * bufsize, mmap.MAP_SHARED, mmap.PROT_READ)
+            fcntl.ioctl(fd, IOC_START)
+            try:
+                for i in range(count):
+                    idx, seq, nbytes, _, flags = acquire(fd)
+                    self.assertEqual((idx, seq, nbytes, flags), (i % nbufs, i, bufsize, 0))
+                    w = first_word(m, idx * bufsize, nbytes, f"seq {seq}")
+                    self.assertEqual(w, seq * bufsize // 8, f"seq {seq}: data of another slot")
+                    release(fd, idx, seq)
+                entries = int(sysfs("sg_entries"))
+            finally:
+                fcntl.ioctl(fd, IOC_STOP)
+                m.close()
+        finally:
+            os.close(fd)
+        return entries
+
+    def test_segments_split_to_the_engines_maximum(self):
+        for seg in (1024, 2 * PAGE):
+            reload(f"max_seg={seg}")
+            entries = self.stream(4, 4 * PAGE, 40)
+            # Below a page every page is split; above, contiguous pages
+            # may merge up to the maximum.
+            most = 4 * PAGE // min(seg, PAGE)
+            self.assertTrue(-(-4 * PAGE // seg) <= entries <= most, f"max_seg {seg}: {entries}")
+            self.assertLessEqual(int(param("seg_max_seen")), seg)
+            last = int(param("last_nents"))  # another slot: its own merges
+            self.assertTrue(-(-4 * PAGE // seg) <= last <= most, f"max_seg {seg}: {last}")
+            print(f"generic: max_seg {seg}: {entries} sg entries per 4-page slot, data intact")
+
+    def test_properties_reach_the_engine(self):
+        props = "gr-zcdma,fifo-address=u64:0x12345678;gr-zcdma,bus-width=4;gr-zcdma,burst=8"
+        reload(f"widths={0x116}", f"props={props}")
+        self.stream(2, PAGE, 4)
+        got = [param(p) for p in ("cfg_src_addr", "cfg_width", "cfg_burst")]
+        self.assertEqual(got, [str(0x12345678), "4", "8"])
+        # Without properties: no FIFO address, the widest width, burst 1.
+        reload(f"widths={0x16}")
+        self.stream(2, PAGE, 4)
+        got = [param(p) for p in ("cfg_src_addr", "cfg_width", "cfg_burst")]
+        self.assertEqual(got, ["0", "4", "1"])
+        print("generic: fifo-address, bus-width and burst reach the engine; defaults 0, 4, 1")
+
+    def test_refused_at_probe(self):
+        cases = [
+            (["dev_to_mem=0"], "cannot do DEV_TO_MEM"),
+            (["props=gr-zcdma,bus-width=3"], "gr-zcdma,bus-width = <3>: want 1, 2, 4 or 8"),
+            ([f"widths={0x16}", "props=gr-zcdma,bus-width=8"], "cannot read 8-byte words"),
+            (["widths=0"], "reads no 1, 2, 4 or 8-byte words"),
+            (["props=gr-zcdma,burst=0"], "gr-zcdma,burst = <0>"),
+            (["max_burst=16", "props=gr-zcdma,burst=32"], "gr-zcdma,burst = <32>"),
+            (["props=gr-zcdma,burst=3"], "must divide the page size"),
+            (["props=gr-zcdma,bytes-per-second=u64:0x1000000000000"], None),
+        ]
+        for args, msg in cases:
+            if msg is None:  # a good value: probes
+                reload(*args)
+                continue
+            reload(*args, probe=False)
+            log = "\n".join(dmesg_tail(8))
+            self.assertIn(msg, log, f"sim {args}")
+        print(f"generic: {len(cases) - 1} channels/properties refused at probe with the reason")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ sigmf_venv() {
         "$SIGMF_VERSION" ] && return 0
     echo "== sigmf $SIGMF_VERSION in $venv"
     "$PY" -m venv --system-site-packages "$venv"
-    "$venv/bin/pip" install -q "sigmf==$SIGMF_VERSION"
+    # ZCDMA_SIGMF_WHEELS: a directory to install from, offline (test-trixie).
+    "$venv/bin/pip" install -q ${ZCDMA_SIGMF_WHEELS:+--no-index --find-links "$ZCDMA_SIGMF_WHEELS"} \
+        "sigmf==$SIGMF_VERSION"
 }
 
 # Run Python with the freshly built module first on the path.

@@ -42,6 +42,24 @@ build() {
     cmake --build "$BUILD" -j"$(nproc)"
 }
 
+# The `sigmf` package (PyPI) that validates and reads back the SigMF files the
+# tests write, pinned, in a venv that also sees GNU Radio's system packages.
+# One venv per Python version: scripts/test-trixie (Python 3.13) shares .tools/.
+# CMake registers the qa_sigmf*.py tests with its interpreter when it exists.
+SIGMF_VERSION=1.14.0
+sigmf_venv_dir() {
+    echo "$TOOLS/sigmf-venv-$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+}
+sigmf_venv() {
+    local venv
+    venv=$(sigmf_venv_dir)
+    [ "$("$venv/bin/python" -c 'import sigmf; print(sigmf.__version__)' 2>/dev/null)" = \
+        "$SIGMF_VERSION" ] && return 0
+    echo "== sigmf $SIGMF_VERSION in $venv"
+    "$PY" -m venv --system-site-packages "$venv"
+    "$venv/bin/pip" install -q "sigmf==$SIGMF_VERSION"
+}
+
 # Run Python with the freshly built module first on the path.
 run_py() {
     PYTHONPATH="$BUILD/test_modules${PYTHONPATH:+:$PYTHONPATH}" \

@@ -494,16 +494,6 @@ void sigmf_sink_impl::submit_more(const uint8_t* in, size_t avail)
     const uint64_t file_limit = file_limit_bytes();
     while (d_recording && !d_failing && d_pending < avail &&
            d_writes.size() < d_queue_depth) {
-        if (d_file_off >= file_limit) {
-            if (!d_writes.empty())
-                return;
-            apply_tags(d_file_item0 + d_file_off / d_itemsize);
-            close_file(true);
-            d_file_index++;
-            if (!(d_recording = open_file()))
-                return;
-            continue;
-        }
         const uint64_t total_left =
             d_max_total_bytes ? d_max_total_bytes - std::min(d_total_bytes, d_max_total_bytes)
                               : UINT64_MAX;
@@ -513,6 +503,16 @@ void sigmf_sink_impl::submit_more(const uint8_t* in, size_t avail)
                                    ") reached",
                                false);
             return;
+        }
+        if (d_file_off >= file_limit) {
+            if (!d_writes.empty())
+                return;
+            apply_tags(d_file_item0 + d_file_off / d_itemsize);
+            close_file(true);
+            d_file_index++;
+            if (!(d_recording = open_file()))
+                return;
+            continue;
         }
         uint64_t room = std::min<uint64_t>(avail - d_pending, file_limit - d_file_off);
         room = std::min(room, total_left) / d_itemsize * d_itemsize;

@@ -21,6 +21,8 @@ VM_PACKAGES=(linux-image-amd64 linux-headers-amd64 linux-source qemu-system-x86
     busybox-static cpio sparse iproute2 kmod ethtool)
 # DKMS check, 6.12 module BTF (pahole), the debug guest kernel's build.
 VM_PACKAGES+=(dkms dwarves flex bison bc libelf-dev)
+# The guest's scratch disk for the SigMF recording test (mkfs.ext4).
+VM_PACKAGES+=(e2fsprogs)
 
 install_packages() {
     local missing=()

@@ -95,7 +95,7 @@ class qa_sigmf_disk(unittest.TestCase):
         print(
             f"sigmf_sink: {s['bytes_written'] >> 20} MiB from {DEVICE} to {dev} (ext4) "
             f"with O_DIRECT, write buffers in {len(ranges)} range(s) all in the ring, "
-            f"counter intact, meta valid"
+            "counter intact, meta valid"
         )
 
 

@@ -64,9 +64,16 @@ class BenchError(RuntimeError):
 
 
 def fs_type(path):
-    return subprocess.run(
-        ["stat", "-f", "-c", "%T", path], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    """The file system type of the mount holding `path` (/proc/mounts: stat -f
+    says "ext2/ext3" for ext4)."""
+    path = os.path.realpath(path)
+    best, fstype = "", "unknown"
+    with open("/proc/mounts") as f:
+        for line in f:
+            mnt, kind = line.split()[1:3]
+            if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best):
+                best, fstype = mnt, kind
+    return fstype
 
 
 def has_sigmf_sink():
@@ -219,9 +226,13 @@ SECTION = """{begin}
   file, the flowgraph stopped and the file `fsync()`ed: a buffered writer's
   number includes waiting for its writeback, O_DIRECT's its device writes.
 - CPU is the writing process (user + sys, all threads, io_uring's workers
-  included). The kernel's writeback threads that flush the page cache for
-  the buffered writers (file_sink, sigmf_sink direct=off) are not in it, so
-  their CPU s/GB is a lower bound; O_DIRECT has no writeback.
+  included). For the buffered writers (file_sink, sigmf_sink direct=off) the
+  page cache is flushed partly by the kernel's flusher threads, which are not
+  in it, and partly by the writer's own final `fsync()`, which is: their CPU
+  s/GB is a lower bound and varies with how much the flushers did (hence
+  their spread). O_DIRECT has no writeback: its CPU is all in the figure.
+- The disk is shared with whatever else the machine runs: the spread of the
+  ceiling shows how much; compare ratios within one run.
 - file_sink's CPU includes its source's: null_source's memset, or nothing
   for the ring (`{ring}`: the producer writes nothing, as a DMA engine costs
   the CPU nothing). The ceiling is a single O_DIRECT pwrite() of 1 MiB at a

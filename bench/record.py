@@ -76,6 +76,20 @@ def fs_type(path):
     return fstype
 
 
+def direct_io_works(directory):
+    """Whether the file system of `directory` takes O_DIRECT (tmpfs before
+    Linux 6.6 does not)."""
+    path = os.path.join(directory, ".zcdma-odirect-probe")
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600))
+        return True
+    except OSError:
+        return False
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
 def has_sigmf_sink():
     from gnuradio import zcdma
 
@@ -281,6 +295,9 @@ def main():
     if not has_sigmf_sink():
         contenders = {n: k for n, k in contenders.items() if not k.startswith("sigmf")}
         skipped = "- zcdma.sigmf_sink is not in this build: its rows are missing.\n"
+    if not direct_io_works(args.dir):
+        contenders = {n: k for n, k in contenders.items() if k not in ("ceiling", "sigmf-on")}
+        skipped += f"- {args.dir} ({fs}) refuses O_DIRECT: no ceiling, no direct=on.\n"
     nbytes = int(args.gib * (1 << 30)) // 4096 * 4096
     names = list(contenders)
     res = {n: [] for n in names}

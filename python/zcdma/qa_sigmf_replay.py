@@ -11,6 +11,7 @@ the `sigmf` package's writer."""
 import json
 import os
 import tempfile
+import time
 import unittest
 
 import numpy
@@ -67,6 +68,30 @@ class qa_sigmf_replay(gr_unittest.TestCase):
         self.replay(spec + ",rate=0", 4, sink, 1024)
         got = numpy.array(sink.data(), dtype=numpy.int32).view(numpy.int16)
         numpy.testing.assert_array_equal(got, iq)
+
+    def test_sigmf_sink_recording_replays(self):
+        # Record the counter with zcdma.sigmf_sink, replay the pair: the same
+        # words, at the recorded rate, without naming a format.
+        base = os.path.join(self.tmp.name, "counter")
+        tb = gr.top_block()
+        src = zcdma.source("sim:pattern=counter,rate=0,nbufs=8,bufsize=65536", 8)
+        snk = zcdma.sigmf_sink(8, base, "cf32_le", sample_rate=250e3)
+        tb.connect(src, snk)
+        tb.start()
+        deadline = time.monotonic() + 60
+        while snk.stats()["bytes_written"] < (1 << 20) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        tb.stop()
+        tb.wait()
+        sigmf_support.validate(base)
+        words = numpy.fromfile(base + ".sigmf-data", dtype="<u8")
+        self.assertGreaterEqual(words.size * 8, 1 << 20)
+        spec = f"sim:pattern=file,file={base}.sigmf-data,bufsize=65536"
+        self.assertEqual(zcdma.device(spec).info.rate, 250e3 * 8)
+        sink = blocks.vector_sink_c()
+        self.replay(spec + ",rate=0", gr.sizeof_gr_complex, sink, words.size)
+        got = numpy.array(sink.data(), dtype=numpy.complex64).view("<u8")
+        numpy.testing.assert_array_equal(got, words)
 
     def test_conflicts_and_malformed_meta(self):
         x = numpy.zeros(512, dtype=numpy.complex64)

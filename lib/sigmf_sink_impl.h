@@ -99,9 +99,9 @@ private:
     const pmt::pmt_t d_stats_port;
     const pmt::pmt_t d_rx_time_key, d_rx_freq_key, d_overrun_key;
 
-    uint64_t d_block = 4096;  // direct-I/O alignment
-    uint64_t d_unit = 4096;   // lcm(d_block, itemsize): direct write granule
-    uint64_t d_write_size;    // a multiple of d_unit
+    uint64_t d_block = 4096; // direct-I/O alignment
+    uint64_t d_unit = 4096;  // lcm(d_block, itemsize): direct write granule
+    uint64_t d_write_size;   // a multiple of d_unit
     bool d_rotate = false;
     sigmf_meta d_meta_template;
 
@@ -128,10 +128,10 @@ private:
     completion_tracker d_tracker; // guarded by d_mutex
     std::deque<write_rec> d_writes;
     uint32_t d_next_id = 0;
-    size_t d_pending = 0; // input bytes handed to writes (or dropped), not consumed
-    size_t d_done = 0;    // of those, bytes whose writes are over
-    uint64_t d_tags_to = 0;    // items whose tags are applied to the meta
-    uint64_t d_slot_items = 0; // upstream output_multiple (a zcdma slot), 0: unknown
+    size_t d_pending = 0;       // input bytes handed to writes (or dropped), not consumed
+    size_t d_done = 0;          // of those, bytes whose writes are over
+    uint64_t d_tags_to = 0;     // items whose tags are applied to the meta
+    uint64_t d_slot_items = 0;  // upstream output_multiple (a zcdma slot), 0: unknown
     uint64_t d_total_bytes = 0; // data bytes handed to writes, all files
     bool d_have_time = false;
     uint64_t d_time_item = 0, d_time_ns = 0; // last rx_time: item and ns

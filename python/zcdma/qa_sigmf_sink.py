@@ -20,7 +20,6 @@ import sys
 import tempfile
 import textwrap
 import time
-import unittest
 
 import numpy
 import pmt
@@ -107,7 +106,7 @@ class qa_sigmf_sink(gr_unittest.TestCase):
         caps = meta["captures"]
         self.assertEqual(caps[0]["core:sample_start"], 0)
         starts = [c["core:sample_start"] for c in caps] + [words.size]
-        for i, c in enumerate(caps):
+        for i in range(len(caps)):
             seg = words[starts[i] : starts[i + 1]]
             if seg.size:
                 first = int(seg[0])
@@ -176,7 +175,9 @@ class qa_sigmf_sink(gr_unittest.TestCase):
         g = meta["global"]
         self.assertEqual(g["core:datatype"], "cf32_le")
         self.assertEqual(g["core:sample_rate"], 1e6)
-        self.assertEqual((g["core:description"], g["core:author"], g["core:hw"]), ("counter", "qa", "sim"))
+        self.assertEqual(
+            (g["core:description"], g["core:author"], g["core:hw"]), ("counter", "qa", "sim")
+        )
         cap = meta["captures"]
         self.assertEqual(len(cap), 1)
         self.assertEqual(cap[0]["core:frequency"], 433.92e6)
@@ -251,7 +252,17 @@ class qa_sigmf_sink(gr_unittest.TestCase):
             f"    [shutil.copy(os.path.join({mnt!r}, f), {out!r}) for f in names]\n"
         )
         child = subprocess.run(
-            ["unshare", "-m", "--propagation", "private", sys.executable, "-c", script, mnt, textwrap.dedent(code)],
+            [
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                sys.executable,
+                "-c",
+                script,
+                mnt,
+                textwrap.dedent(code),
+            ],
             capture_output=True,
             text=True,
             timeout=300,
@@ -328,7 +339,9 @@ class qa_sigmf_sink(gr_unittest.TestCase):
         self.assertEqual([c["core:sample_start"] for c in caps], [0, 1000, 20000])
         self.assertEqual([c["core:frequency"] for c in caps], [1e9, 2.4e9, 5.8e9])
         start = t0 * 10**9 + 250 * 10**6
-        self.assertEqual([iso_ns(c["core:datetime"]) for c in caps], [start, start + 10**6, start + 20 * 10**6])
+        self.assertEqual(
+            [iso_ns(c["core:datetime"]) for c in caps], [start, start + 10**6, start + 20 * 10**6]
+        )
         self.assertEqual(caps[1]["core:datetime"], "2023-11-14T22:13:20.251000000Z")
 
     def test_overruns_give_captures_and_annotations(self):
@@ -379,7 +392,9 @@ class qa_sigmf_sink(gr_unittest.TestCase):
         if not direct_io_works(self.disk):
             self.skipTest(f"{self.disk}: no O_DIRECT on this file system")
         limit = MIB + 100  # cut at the last block boundary below it: 1 MiB
-        snk, _, base = self.record_ring(self.disk, 5 * MIB + 1, "auto", max_file_bytes=limit, sample_rate=1e6)
+        snk, _, base = self.record_ring(
+            self.disk, 5 * MIB + 1, "auto", max_file_bytes=limit, sample_rate=1e6
+        )
         files = snk.files()
         self.assertEqual(files, [f"{base}-{i:04d}.sigmf-data" for i in range(len(files))])
         self.assertGreaterEqual(len(files), 6)
@@ -393,7 +408,9 @@ class qa_sigmf_sink(gr_unittest.TestCase):
             cap = meta["captures"][0]
             self.assertEqual(cap["core:global_index"], total)
             if i:  # datetime carried over by the sample rate
-                prev = iso_ns(validate(files[0][: -len(".sigmf-data")])["captures"][0]["core:datetime"])
+                prev = iso_ns(
+                    validate(files[0][: -len(".sigmf-data")])["captures"][0]["core:datetime"]
+                )
                 self.assertEqual(iso_ns(cap["core:datetime"]) - prev, total * 1000)
             total += words.size
         self.assertEqual(snk.stats()["buffered_bytes"], 0)

@@ -408,7 +408,7 @@ bool sigmf_sink_impl::open_file()
         }
     }
     d_file_item0 = nitems_read(0) + d_pending / d_itemsize;
-    d_file_off = d_file_good = 0;
+    d_file_off = d_file_good = d_file_written = 0;
     d_meta = d_meta_template;
     d_meta.captures.clear();
     d_meta.annotations.clear();
@@ -428,6 +428,8 @@ void sigmf_sink_impl::close_file(bool sync)
     const uint64_t good = d_file_good / d_itemsize * d_itemsize;
     if (d_file_off > good)
         d_bytes_dropped += d_file_off - good;
+    if (d_file_written > good) // written past a failed write: cut off
+        d_bytes_written -= d_file_written - good;
     if (ftruncate(d_fd_buf, static_cast<off_t>(good)) < 0)
         d_logger->warn("ftruncate {}: {}", d_data_path, strerror(errno));
     if (sync && fdatasync(d_fd_buf) < 0 && !d_failing)
@@ -575,6 +577,7 @@ void sigmf_sink_impl::on_cqe(uint32_t id, int res)
     if (res > 0) {
         w.done += static_cast<size_t>(res);
         d_bytes_written += static_cast<uint64_t>(res);
+        d_file_written += static_cast<uint64_t>(res);
         (w.direct ? d_direct_bytes : d_buffered_bytes) += static_cast<uint64_t>(res);
         if (w.done < w.len) {
             d_short_writes++;

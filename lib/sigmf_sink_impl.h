@@ -117,9 +117,10 @@ private:
     // The current file.
     uint64_t d_file_index = 0;
     std::string d_data_path, d_meta_path, d_reserve_path;
-    uint64_t d_file_item0 = 0; // stream item of the file's first sample
-    uint64_t d_file_off = 0;   // bytes handed to writes so far
-    uint64_t d_file_good = 0;  // bytes on file, contiguous from 0
+    uint64_t d_file_item0 = 0;   // stream item of the file's first sample
+    uint64_t d_file_off = 0;     // bytes handed to writes so far
+    uint64_t d_file_good = 0;    // bytes on file, contiguous from 0
+    uint64_t d_file_written = 0; // bytes the kernel wrote (some may lie past a gap)
     sigmf_meta d_meta;
     bool d_meta_dirty = false;
     std::chrono::steady_clock::time_point d_next_meta;

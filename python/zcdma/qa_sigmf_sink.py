@@ -232,7 +232,7 @@ class qa_sigmf_sink(gr_unittest.TestCase):
         self.assertEqual(stats["buffered_bytes"], words.size * 8)
         self.assertTrue(in_ring)
 
-    def in_private_mount(self, fstype, options, code, name):
+    def in_private_mount(self, fstype, options, code, name, source=None):
         """Runs `code` (argv[1]: the mount point) in a child in a private
         mount namespace where a fresh `fstype` is mounted; copies NAME.* out.
         Returns (the JSON of its RESULT line, base path of the copies)."""
@@ -240,7 +240,14 @@ class qa_sigmf_sink(gr_unittest.TestCase):
             self.skipTest(f"needs root and unshare for a private {fstype} mount")
         mnt = tempfile.mkdtemp(dir=self.disk)
         out = tempfile.mkdtemp(dir=self.disk)
-        mount = ["mount", "-t", fstype, *(["-o", options] if options else []), fstype, mnt]
+        mount = [
+            "mount",
+            "-t",
+            fstype,
+            *(["-o", options] if options else []),
+            source or fstype,
+            mnt,
+        ]
         script = (
             "import os, shutil, subprocess, sys\n"
             f"subprocess.run({mount!r}, check=True)\n"
@@ -249,7 +256,9 @@ class qa_sigmf_sink(gr_unittest.TestCase):
             "finally:\n"
             f"    names = sorted(os.listdir({mnt!r}))\n"
             "    print('FILES', *names, flush=True)\n"
-            f"    [shutil.copy(os.path.join({mnt!r}, f), {out!r}) for f in names]\n"
+            "    for f in names:\n"
+            "        if f != 'lost+found':\n"
+            f"            shutil.copy(os.path.join({mnt!r}, f), {out!r})\n"
         )
         child = subprocess.run(
             [
@@ -551,6 +560,43 @@ class qa_sigmf_sink(gr_unittest.TestCase):
         meta, words = self.check_recording(base)
         self.assertGreater(words.size, MIB // 8)
         self.assertEqual(meta["global"]["core:sample_rate"], 1e6)
+
+    def test_disk_full_direct_on_ext4(self):
+        # The same with O_DIRECT writes in flight: a 24 MiB ext4 image,
+        # loop-mounted, fills up under direct="on".
+        if not shutil.which("mkfs.ext4") or not os.path.exists("/dev/loop-control"):
+            self.skipTest("needs mkfs.ext4 and loop devices")
+        image = os.path.join(self.disk, "ext4.img")
+        with open(image, "wb") as f:
+            f.truncate(24 * MIB)
+        subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True)
+        code = """
+            import json, sys, time
+            from gnuradio import gr, zcdma
+            tb = gr.top_block()
+            src = zcdma.source("sim:pattern=counter,rate=0,nbufs=16,bufsize=262144", 8)
+            snk = zcdma.sigmf_sink(8, sys.argv[1] + "/full", direct="on", write_size=131072)
+            tb.connect(src, snk)
+            tb.start()
+            while snk.stats()["bytes_dropped"] < (64 << 20):
+                time.sleep(0.01)
+            tb.stop()
+            tb.wait()
+            print("RESULT", json.dumps(snk.stats()), flush=True)
+        """
+        stats, base = self.in_private_mount("ext4", "loop", code, "full", source=image)
+        self.assertIn("full.sigmf-data", self.child_files)
+        self.assertIn("full.sigmf-meta", self.child_files)
+        self.assertFalse(
+            [f for f in self.child_files if "tmp" in f or "reserve" in f], self.child_files
+        )
+        self.assertGreaterEqual(stats["write_errors"], 1)
+        self.assertGreater(stats["direct_bytes"], 8 * MIB)
+        self.assertEqual(stats["recording"], 0)
+        self.assertEqual(self.child_log.count("No space left on device"), 1, self.child_log)
+        _, words = self.check_recording(base)
+        self.assertGreater(words.size * 8, 8 * MIB)
+        self.assertEqual(stats["bytes_written"], words.size * 8)
 
 
 if __name__ == "__main__":

@@ -741,10 +741,21 @@ void sigmf_sink_impl::apply_tags(uint64_t end_item)
             d_time_item = t.offset;
             d_time_ns = s * 1000000000ull + static_cast<uint64_t>(std::llround(f * 1e9));
             auto& last = d_meta.captures.back();
-            if (last.sample_start == t.offset - d_file_item0) {
+            const uint64_t sample = t.offset - d_file_item0;
+            if (last.sample_start == sample) {
                 last.has_datetime = true;
                 last.datetime_ns = d_time_ns;
                 changed = true;
+            } else if (!last.has_datetime && d_sample_rate > 0) {
+                // The first time stamp after the capture began: back by the rate.
+                const auto back = static_cast<uint64_t>(
+                    std::llround(static_cast<long double>(sample - last.sample_start) *
+                                 1e9L / d_sample_rate));
+                if (back <= d_time_ns) {
+                    last.has_datetime = true;
+                    last.datetime_ns = d_time_ns - back;
+                    changed = true;
+                }
             }
         } else if (pmt::eqv(t.key, d_rx_freq_key) && pmt::is_real(t.value)) {
             const double f = pmt::to_double(t.value);

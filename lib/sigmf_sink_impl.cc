@@ -333,7 +333,9 @@ bool sigmf_sink_impl::start()
 bool sigmf_sink_impl::stop()
 {
     wait_idle();
-    if (d_recording) {
+    if (d_recording && d_failing) {
+        stop_recording(d_fail_reason, true);
+    } else if (d_recording) {
         apply_tags(d_file_item0 + d_file_off / d_itemsize);
         close_file(true);
         d_recording = false;
@@ -769,8 +771,10 @@ void sigmf_sink_impl::apply_tags(uint64_t end_item)
             changed = true;
         }
     }
-    if (changed)
+    if (changed) {
+        d_meta_dirty = true;
         write_meta();
+    }
 }
 
 void sigmf_sink_impl::write_meta(bool final)
@@ -793,7 +797,7 @@ void sigmf_sink_impl::maybe_periodic()
 {
     if (d_meta_interval <= 0 || std::chrono::steady_clock::now() < d_next_meta)
         return;
-    if (d_recording)
+    if (d_recording && d_meta_dirty) // a change whose write failed: retry
         write_meta();
     else
         d_next_meta =

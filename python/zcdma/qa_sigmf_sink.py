@@ -531,7 +531,7 @@ class qa_sigmf_sink(gr_unittest.TestCase):
                                    write_size=65536, meta_interval=0.05)
             tb.connect(src, snk)
             tb.start()
-            while snk.stats()["bytes_written"] < (64 << 20) or snk.stats()["meta_writes"] < 3:
+            while snk.stats()["bytes_written"] < (64 << 20) or snk.stats()["meta_writes"] < 2:
                 time.sleep(0.01)
             print("RUNNING", flush=True)
             time.sleep(600)

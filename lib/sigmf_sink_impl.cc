@@ -865,6 +865,7 @@ std::map<std::string, uint64_t> sigmf_sink_impl::stats() const
     s["bytes_written"] = d_bytes_written;
     s["direct_bytes"] = d_direct_bytes;
     s["buffered_bytes"] = d_buffered_bytes;
+    s["copied_bytes"] = d_buffered_bytes; // the kernel copied them into the page cache
     s["unaligned_bytes"] = d_unaligned_bytes;
     s["bytes_dropped"] = d_bytes_dropped;
     s["writes"] = d_writes_done;

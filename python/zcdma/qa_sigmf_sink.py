@@ -123,16 +123,27 @@ class qa_sigmf_sink(gr_unittest.TestCase):
 
     def record_ring(self, directory, nbytes, direct, rate=0, **kw):
         """sim counter ring -> sigmf_sink until nbytes are written; returns
-        (sink, source, base)."""
+        (sink, source, base). Meanwhile checks, again and again, that no item
+        was consumed (handed back to the ring) before its write completed."""
         base = os.path.join(directory, "rec")
         dev = spec(pattern="counter", rate=rate, nbufs=16, bufsize=262144)
         src = zcdma.source(dev, 8)
         snk = zcdma.sigmf_sink(8, base, "cf32_le", direct=direct, **kw)
         self.tb.connect(src, snk)
         self.tb.start()
-        self.assertTrue(wait_for(lambda: snk.stats()["bytes_written"] >= nbytes, 120))
+        early = []
+
+        def written_enough():
+            consumed = snk.nitems_read(0) * 8  # read first: both only grow
+            s = snk.stats()
+            if consumed > s["bytes_written"] + s["bytes_dropped"]:
+                early.append((consumed, s["bytes_written"]))
+            return s["bytes_written"] >= nbytes
+
+        self.assertTrue(wait_for(written_enough, 120))
         self.tb.stop()
         self.tb.wait()
+        self.assertEqual(early, [], "items consumed before their write completed")
         return snk, src, base
 
     def written_from(self, snk, region):
@@ -295,21 +306,22 @@ class qa_sigmf_sink(gr_unittest.TestCase):
         # are not a power of two: the file is exact, every byte right.
         if not direct_io_works(self.disk):
             self.skipTest(f"{self.disk}: no O_DIRECT on this file system")
-        for n, itemsize, datatype in [
-            (1, 8, "cf32_le"),
-            (511, 8, "cf32_le"),
-            (4097, 8, "cf32_le"),
-            (100003, 8, "cf32_le"),
-            (77777, 4, "ci16_le"),
-            (33333, 16, "cf64_le"),
+        for n, itemsize, datatype, direct in [
+            (1, 8, "cf32_le", "on"),
+            (511, 8, "cf32_le", "on"),
+            (4097, 8, "cf32_le", "on"),
+            (100003, 8, "cf32_le", "on"),
+            (77777, 4, "ci16_le", "on"),
+            (33333, 16, "cf64_le", "on"),
+            (100003, 8, "cf32_le", "off"),
         ]:
-            with self.subTest(n=n, itemsize=itemsize):
+            with self.subTest(n=n, itemsize=itemsize, direct=direct):
                 tb = gr.top_block()
                 words = numpy.arange(n * itemsize // 8 + 1, dtype=WORD)
                 raw = words.view(numpy.uint8)[: n * itemsize]
                 src = blocks.vector_source_b(raw.tolist(), False, itemsize)
                 base = os.path.join(self.disk, f"odd{n}_{itemsize}")
-                snk = zcdma.sigmf_sink(itemsize, base, datatype, direct="on", write_size=8192)
+                snk = zcdma.sigmf_sink(itemsize, base, datatype, direct=direct, write_size=8192)
                 tb.connect(src, snk)
                 tb.run()
                 data = base + ".sigmf-data"
@@ -320,11 +332,15 @@ class qa_sigmf_sink(gr_unittest.TestCase):
                 self.assertEqual(read_samples(base).size, n)
                 s = snk.stats()
                 self.assertEqual(s["bytes_written"], n * itemsize)
+                self.assertEqual(s["direct_bytes"] + s["buffered_bytes"], n * itemsize)
+                if direct == "off":
+                    self.assertEqual((s["direct_bytes"], s["direct_active"]), (0, 0))
+                    continue
                 if n * itemsize >= 2 * 8192:
                     self.assertGreater(s["direct_bytes"], 0)
                 # The part that could not go direct is counted, not silent.
-                self.assertEqual(s["direct_bytes"] + s["buffered_bytes"], n * itemsize)
                 self.assertEqual(s["unaligned_bytes"], s["buffered_bytes"])
+                self.assertEqual(s["copied_bytes"], s["buffered_bytes"])
 
     def test_tags_to_captures(self):
         # rx_time at 0 and rx_freq changes: captures with datetime carried by

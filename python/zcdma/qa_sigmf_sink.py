@@ -31,7 +31,7 @@ from gnuradio import blocks, gr, gr_unittest, zcdma
 WORD = numpy.dtype("<u8")
 MIB = 1 << 20
 # A real disk (ext4, overlay, a VM's virtio-blk) for O_DIRECT, and a tmpfs.
-DISK_DIR = os.environ.get("ZCDMA_TEST_DISK_DIR", "/var/tmp")
+DISK_DIR = os.environ.get("ZCDMA_TEST_DISK", "/var/tmp")
 TMPFS_DIR = os.environ.get("ZCDMA_TEST_TMPFS_DIR", "/dev/shm")
 
 

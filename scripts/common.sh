@@ -21,6 +21,8 @@ VM_PACKAGES=(linux-image-amd64 linux-headers-amd64 linux-source qemu-system-x86
     busybox-static cpio sparse iproute2 kmod ethtool)
 # DKMS check, 6.12 module BTF (pahole), the debug guest kernel's build.
 VM_PACKAGES+=(dkms dwarves flex bison bc libelf-dev)
+# The guest's scratch disk for the SigMF recording test (mkfs.ext4).
+VM_PACKAGES+=(e2fsprogs)
 
 install_packages() {
     local missing=()
@@ -57,7 +59,9 @@ sigmf_venv() {
         "$SIGMF_VERSION" ] && return 0
     echo "== sigmf $SIGMF_VERSION in $venv"
     "$PY" -m venv --system-site-packages "$venv"
-    "$venv/bin/pip" install -q "sigmf==$SIGMF_VERSION"
+    # ZCDMA_SIGMF_WHEELS: a directory to install from, offline (test-trixie).
+    "$venv/bin/pip" install -q ${ZCDMA_SIGMF_WHEELS:+--no-index --find-links "$ZCDMA_SIGMF_WHEELS"} \
+        "sigmf==$SIGMF_VERSION"
 }
 
 # Run Python with the freshly built module first on the path.

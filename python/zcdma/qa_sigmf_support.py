@@ -38,6 +38,18 @@ class qa_sigmf_support(gr_unittest.TestCase):
         self.assertEqual(meta["global"]["core:datatype"], "cf32_le")
         numpy.testing.assert_array_equal(sigmf_support.read_samples(self.base), x)
 
+    def test_empty_recording(self):
+        # Valid SigMF; the package's reader cannot map an empty file.
+        open(self.base + ".sigmf-data", "wb").close()
+        meta = {
+            "global": {"core:datatype": "cf32_le", "core:version": "1.2.0"},
+            "captures": [{"core:sample_start": 0}],
+            "annotations": [],
+        }
+        with open(self.base + ".sigmf-meta", "w") as f:
+            json.dump(meta, f)
+        self.assertEqual(sigmf_support.validate(self.base)["captures"][0]["core:sample_start"], 0)
+
     def test_invalid_meta_named(self):
         x = numpy.arange(10, dtype=numpy.float32)
         sigmf_support.write_recording(self.base, x, "rf32_le")

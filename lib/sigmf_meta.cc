@@ -7,6 +7,7 @@
 
 #include "sigmf_meta.h"
 #include <fcntl.h>
+#include <system_error>
 #include <unistd.h>
 #include <cerrno>
 #include <cmath>
@@ -14,7 +15,6 @@
 #include <ctime>
 #include <regex>
 #include <stdexcept>
-#include <system_error>
 
 namespace gr {
 namespace zcdma {
@@ -78,9 +78,9 @@ size_t sigmf_datatype_size(const std::string& datatype)
     const std::string type = m[2];
     const bool byte = type == "i8" || type == "u8";
     if (byte == m[3].matched)
-        throw std::invalid_argument("zcdma.sigmf_sink: SigMF datatype '" + datatype +
-                                    (byte ? "' takes no byte order suffix"
-                                          : "' needs a byte order: _le or _be"));
+        throw std::invalid_argument(
+            "zcdma.sigmf_sink: SigMF datatype '" + datatype +
+            (byte ? "' takes no byte order suffix" : "' needs a byte order: _le or _be"));
     const size_t bits = std::stoul(type.substr(1));
     return (m[1] == "c" ? 2 : 1) * bits / 8;
 }
@@ -188,7 +188,8 @@ void write_file_atomically(const std::string& path, const std::string& text, boo
     }
     if (sync) {
         const auto slash = path.rfind('/');
-        const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+        const std::string dir =
+            slash == std::string::npos ? "." : path.substr(0, slash + 1);
         const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
             fsync(dfd);

@@ -13,8 +13,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 #include <system_error>
+#include <unistd.h>
 #include <boost/thread/thread.hpp>
 #include <algorithm>
 #include <cerrno>
@@ -78,7 +78,8 @@ uint64_t dio_alignment(int fd)
     if (fstat(fd, &st) == 0) {
         const std::string dev = "/sys/dev/block/" + std::to_string(major(st.st_dev)) +
                                 ":" + std::to_string(minor(st.st_dev));
-        for (const char* q : { "/queue/logical_block_size", "/../queue/logical_block_size" }) {
+        for (const char* q :
+             { "/queue/logical_block_size", "/../queue/logical_block_size" }) {
             uint64_t lbs = 0;
             std::ifstream(dev + q) >> lbs;
             if (lbs)
@@ -187,7 +188,8 @@ sigmf_sink_impl::sigmf_sink_impl(size_t itemsize,
         throw bad("max_file_bytes " + std::to_string(max_file_bytes) +
                   " is smaller than one item (" + std::to_string(itemsize) + " bytes)");
     if (!(max_file_seconds >= 0 && max_file_seconds <= 1e9))
-        throw bad("max_file_seconds must be >= 0, not " + std::to_string(max_file_seconds));
+        throw bad("max_file_seconds must be >= 0, not " +
+                  std::to_string(max_file_seconds));
     if (max_file_seconds > 0 && !(max_file_seconds * sample_rate >= 1))
         throw bad("max_file_seconds needs a sample_rate giving at least one sample per "
                   "file (sample_rate " +
@@ -196,7 +198,8 @@ sigmf_sink_impl::sigmf_sink_impl(size_t itemsize,
         throw bad("max_total_bytes " + std::to_string(max_total_bytes) +
                   " is smaller than one item");
     if (!(meta_interval >= 0 && meta_interval <= 86400))
-        throw bad("meta_interval must be 0..86400 s, not " + std::to_string(meta_interval));
+        throw bad("meta_interval must be 0..86400 s, not " +
+                  std::to_string(meta_interval));
     if (d_base.empty() || d_base.back() == '/')
         throw bad("path '" + path + "' names no file");
     d_rotate = max_file_bytes || max_file_seconds > 0;
@@ -208,13 +211,13 @@ sigmf_sink_impl::sigmf_sink_impl(size_t itemsize,
     };
     const std::string dir = dir_of(d_base);
     if (stat(dir.c_str(), &st) < 0)
-        throw std::system_error(errno,
-                                std::generic_category(),
-                                "zcdma.sigmf_sink: directory '" + dir + "'");
+        throw std::system_error(
+            errno, std::generic_category(), "zcdma.sigmf_sink: directory '" + dir + "'");
     const int fd = open(first.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        throw std::system_error(
-            errno, std::generic_category(), "zcdma.sigmf_sink: cannot write '" + first + "'");
+        throw std::system_error(errno,
+                                std::generic_category(),
+                                "zcdma.sigmf_sink: cannot write '" + first + "'");
     d_block = dio_alignment(fd);
     close(fd);
     if (d_mode == direct_mode::on) {
@@ -223,10 +226,11 @@ sigmf_sink_impl::sigmf_sink_impl(size_t itemsize,
             const int err = dfd < 0 ? errno : EINVAL;
             if (dfd >= 0)
                 close(dfd);
-            throw std::system_error(err,
-                                    std::generic_category(),
-                                    "zcdma.sigmf_sink: direct='on' but the file system of '" +
-                                        first + "' refuses O_DIRECT (use direct='auto')");
+            throw std::system_error(
+                err,
+                std::generic_category(),
+                "zcdma.sigmf_sink: direct='on' but the file system of '" + first +
+                    "' refuses O_DIRECT (use direct='auto')");
         }
         close(dfd);
     }
@@ -329,7 +333,9 @@ bool sigmf_sink_impl::start()
 bool sigmf_sink_impl::stop()
 {
     wait_idle();
-    if (d_recording) {
+    if (d_recording && d_failing) {
+        stop_recording(d_fail_reason, true);
+    } else if (d_recording) {
         apply_tags(d_file_item0 + d_file_off / d_itemsize);
         close_file(true);
         d_recording = false;
@@ -348,7 +354,8 @@ bool sigmf_sink_impl::stop()
     if (d_meta_interval > 0) {
         pmt::pmt_t dict = pmt::make_dict();
         for (const auto& kv : stats())
-            dict = pmt::dict_add(dict, pmt::intern(kv.first), pmt::from_uint64(kv.second));
+            dict =
+                pmt::dict_add(dict, pmt::intern(kv.first), pmt::from_uint64(kv.second));
         message_port_pub(d_stats_port, dict);
     }
     return true;
@@ -360,10 +367,10 @@ bool sigmf_sink_impl::open_file()
     d_data_path = base + ".sigmf-data";
     d_meta_path = base + ".sigmf-meta";
     const auto slash = base.rfind('/');
-    d_reserve_path = slash == std::string::npos
-                         ? "." + base + ".sigmf-reserve"
-                         : base.substr(0, slash + 1) + "." + base.substr(slash + 1) +
-                               ".sigmf-reserve";
+    d_reserve_path =
+        slash == std::string::npos
+            ? "." + base + ".sigmf-reserve"
+            : base.substr(0, slash + 1) + "." + base.substr(slash + 1) + ".sigmf-reserve";
     d_fd_buf = open(d_data_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (d_fd_buf < 0) {
         d_logger->error("cannot create {}: {}; recording stopped, the input is consumed "
@@ -403,7 +410,7 @@ bool sigmf_sink_impl::open_file()
         }
     }
     d_file_item0 = nitems_read(0) + d_pending / d_itemsize;
-    d_file_off = d_file_good = 0;
+    d_file_off = d_file_good = d_file_written = 0;
     d_meta = d_meta_template;
     d_meta.captures.clear();
     d_meta.annotations.clear();
@@ -423,6 +430,8 @@ void sigmf_sink_impl::close_file(bool sync)
     const uint64_t good = d_file_good / d_itemsize * d_itemsize;
     if (d_file_off > good)
         d_bytes_dropped += d_file_off - good;
+    if (d_file_written > good) // written past a failed write: cut off
+        d_bytes_written -= d_file_written - good;
     if (ftruncate(d_fd_buf, static_cast<off_t>(good)) < 0)
         d_logger->warn("ftruncate {}: {}", d_data_path, strerror(errno));
     if (sync && fdatasync(d_fd_buf) < 0 && !d_failing)
@@ -495,8 +504,9 @@ void sigmf_sink_impl::submit_more(const uint8_t* in, size_t avail)
     while (d_recording && !d_failing && d_pending < avail &&
            d_writes.size() < d_queue_depth) {
         const uint64_t total_left =
-            d_max_total_bytes ? d_max_total_bytes - std::min(d_total_bytes, d_max_total_bytes)
-                              : UINT64_MAX;
+            d_max_total_bytes
+                ? d_max_total_bytes - std::min(d_total_bytes, d_max_total_bytes)
+                : UINT64_MAX;
         if (total_left < d_itemsize) {
             if (d_writes.empty())
                 stop_recording("max_total_bytes (" + std::to_string(d_max_total_bytes) +
@@ -560,14 +570,16 @@ void sigmf_sink_impl::submit_more(const uint8_t* in, size_t avail)
 
 void sigmf_sink_impl::on_cqe(uint32_t id, int res)
 {
-    auto it = std::find_if(
-        d_writes.begin(), d_writes.end(), [id](const write_rec& w) { return w.id == id; });
+    auto it = std::find_if(d_writes.begin(), d_writes.end(), [id](const write_rec& w) {
+        return w.id == id;
+    });
     if (it == d_writes.end() || it->st != write_rec::state::inflight)
         return;
     write_rec& w = *it;
     if (res > 0) {
         w.done += static_cast<size_t>(res);
         d_bytes_written += static_cast<uint64_t>(res);
+        d_file_written += static_cast<uint64_t>(res);
         (w.direct ? d_direct_bytes : d_buffered_bytes) += static_cast<uint64_t>(res);
         if (w.done < w.len) {
             d_short_writes++;
@@ -601,8 +613,8 @@ void sigmf_sink_impl::on_cqe(uint32_t id, int res)
         if (!d_failing) {
             d_failing = true;
             d_fail_reason = "write of " + std::to_string(w.len - w.done) +
-                            " bytes at offset " + std::to_string(w.off + w.done) + " of " +
-                            d_data_path + " failed: " + strerror(err);
+                            " bytes at offset " + std::to_string(w.off + w.done) +
+                            " of " + d_data_path + " failed: " + strerror(err);
         }
     }
     std::lock_guard<std::mutex> lk(d_mutex);
@@ -662,7 +674,8 @@ sigmf_meta::capture& sigmf_sink_impl::capture_at(uint64_t item)
     sigmf_meta::capture c;
     c.sample_start = sample;
     c.global_index = item;
-    if (d_have_time && item >= d_time_item && (item == d_time_item || d_sample_rate > 0)) {
+    if (d_have_time && item >= d_time_item &&
+        (item == d_time_item || d_sample_rate > 0)) {
         c.has_datetime = true;
         c.datetime_ns =
             d_time_ns + (item == d_time_item
@@ -717,8 +730,9 @@ void sigmf_sink_impl::apply_tags(uint64_t end_item)
                 secs = pmt::tuple_ref(t.value, 0);
                 frac = pmt::tuple_ref(t.value, 1);
             }
-            const bool whole = secs && (pmt::is_uint64(secs) ||
-                                        (pmt::is_integer(secs) && pmt::to_long(secs) >= 0));
+            const bool whole =
+                secs && (pmt::is_uint64(secs) ||
+                         (pmt::is_integer(secs) && pmt::to_long(secs) >= 0));
             const double f = frac && pmt::is_real(frac) ? pmt::to_double(frac) : -1.0;
             if (!whole || !(f >= 0.0 && f < 1.0))
                 continue;
@@ -729,10 +743,21 @@ void sigmf_sink_impl::apply_tags(uint64_t end_item)
             d_time_item = t.offset;
             d_time_ns = s * 1000000000ull + static_cast<uint64_t>(std::llround(f * 1e9));
             auto& last = d_meta.captures.back();
-            if (last.sample_start == t.offset - d_file_item0) {
+            const uint64_t sample = t.offset - d_file_item0;
+            if (last.sample_start == sample) {
                 last.has_datetime = true;
                 last.datetime_ns = d_time_ns;
                 changed = true;
+            } else if (!last.has_datetime && d_sample_rate > 0) {
+                // The first time stamp after the capture began: back by the rate.
+                const auto back = static_cast<uint64_t>(
+                    std::llround(static_cast<long double>(sample - last.sample_start) *
+                                 1e9L / d_sample_rate));
+                if (back <= d_time_ns) {
+                    last.has_datetime = true;
+                    last.datetime_ns = d_time_ns - back;
+                    changed = true;
+                }
             }
         } else if (pmt::eqv(t.key, d_rx_freq_key) && pmt::is_real(t.value)) {
             const double f = pmt::to_double(t.value);
@@ -746,8 +771,10 @@ void sigmf_sink_impl::apply_tags(uint64_t end_item)
             changed = true;
         }
     }
-    if (changed)
+    if (changed) {
+        d_meta_dirty = true;
         write_meta();
+    }
 }
 
 void sigmf_sink_impl::write_meta(bool final)
@@ -761,19 +788,21 @@ void sigmf_sink_impl::write_meta(bool final)
             d_logger->error("metadata not written: {}", e.what());
     }
     if (d_meta_interval > 0)
-        d_next_meta = std::chrono::steady_clock::now() +
-                      std::chrono::microseconds(static_cast<int64_t>(d_meta_interval * 1e6));
+        d_next_meta =
+            std::chrono::steady_clock::now() +
+            std::chrono::microseconds(static_cast<int64_t>(d_meta_interval * 1e6));
 }
 
 void sigmf_sink_impl::maybe_periodic()
 {
     if (d_meta_interval <= 0 || std::chrono::steady_clock::now() < d_next_meta)
         return;
-    if (d_recording)
+    if (d_recording && d_meta_dirty) // a change whose write failed: retry
         write_meta();
     else
-        d_next_meta = std::chrono::steady_clock::now() +
-                      std::chrono::microseconds(static_cast<int64_t>(d_meta_interval * 1e6));
+        d_next_meta =
+            std::chrono::steady_clock::now() +
+            std::chrono::microseconds(static_cast<int64_t>(d_meta_interval * 1e6));
     pmt::pmt_t dict = pmt::make_dict();
     for (const auto& kv : stats())
         dict = pmt::dict_add(dict, pmt::intern(kv.first), pmt::from_uint64(kv.second));
@@ -836,6 +865,7 @@ std::map<std::string, uint64_t> sigmf_sink_impl::stats() const
     s["bytes_written"] = d_bytes_written;
     s["direct_bytes"] = d_direct_bytes;
     s["buffered_bytes"] = d_buffered_bytes;
+    s["copied_bytes"] = d_buffered_bytes; // the kernel copied them into the page cache
     s["unaligned_bytes"] = d_unaligned_bytes;
     s["bytes_dropped"] = d_bytes_dropped;
     s["writes"] = d_writes_done;

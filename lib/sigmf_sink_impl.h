@@ -99,9 +99,9 @@ private:
     const pmt::pmt_t d_stats_port;
     const pmt::pmt_t d_rx_time_key, d_rx_freq_key, d_overrun_key;
 
-    uint64_t d_block = 4096;  // direct-I/O alignment
-    uint64_t d_unit = 4096;   // lcm(d_block, itemsize): direct write granule
-    uint64_t d_write_size;    // a multiple of d_unit
+    uint64_t d_block = 4096; // direct-I/O alignment
+    uint64_t d_unit = 4096;  // lcm(d_block, itemsize): direct write granule
+    uint64_t d_write_size;   // a multiple of d_unit
     bool d_rotate = false;
     sigmf_meta d_meta_template;
 
@@ -117,9 +117,10 @@ private:
     // The current file.
     uint64_t d_file_index = 0;
     std::string d_data_path, d_meta_path, d_reserve_path;
-    uint64_t d_file_item0 = 0; // stream item of the file's first sample
-    uint64_t d_file_off = 0;   // bytes handed to writes so far
-    uint64_t d_file_good = 0;  // bytes on file, contiguous from 0
+    uint64_t d_file_item0 = 0;   // stream item of the file's first sample
+    uint64_t d_file_off = 0;     // bytes handed to writes so far
+    uint64_t d_file_good = 0;    // bytes on file, contiguous from 0
+    uint64_t d_file_written = 0; // bytes the kernel wrote (some may lie past a gap)
     sigmf_meta d_meta;
     bool d_meta_dirty = false;
     std::chrono::steady_clock::time_point d_next_meta;
@@ -128,10 +129,10 @@ private:
     completion_tracker d_tracker; // guarded by d_mutex
     std::deque<write_rec> d_writes;
     uint32_t d_next_id = 0;
-    size_t d_pending = 0; // input bytes handed to writes (or dropped), not consumed
-    size_t d_done = 0;    // of those, bytes whose writes are over
-    uint64_t d_tags_to = 0;    // items whose tags are applied to the meta
-    uint64_t d_slot_items = 0; // upstream output_multiple (a zcdma slot), 0: unknown
+    size_t d_pending = 0;       // input bytes handed to writes (or dropped), not consumed
+    size_t d_done = 0;          // of those, bytes whose writes are over
+    uint64_t d_tags_to = 0;     // items whose tags are applied to the meta
+    uint64_t d_slot_items = 0;  // upstream output_multiple (a zcdma slot), 0: unknown
     uint64_t d_total_bytes = 0; // data bytes handed to writes, all files
     bool d_have_time = false;
     uint64_t d_time_item = 0, d_time_ns = 0; // last rx_time: item and ns

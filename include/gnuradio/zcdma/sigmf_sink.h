@@ -43,8 +43,9 @@ namespace zcdma {
  * \c rx_freq change, with core:datetime from \c rx_time tags (and the sample
  * rate) and core:frequency; an annotation per gap giving the samples lost
  * (zcdma:slots_lost, zcdma:samples_lost). The meta file is replaced
- * atomically (temporary file + rename) at start, every \p meta_interval
- * seconds, at every capture change, at rotation and at stop, and only ever
+ * atomically (temporary file + rename) at start, at every change, at
+ * rotation and at stop (a failed write is retried every \p meta_interval
+ * seconds), and only ever
  * describes samples whose write completed: a recording killed at any moment
  * leaves a valid pair.
  *
@@ -81,8 +82,8 @@ public:
      *        of samples (needs \p sample_rate; 0: never)
      * \param max_total_bytes stop recording after this many data bytes in all
      *        files (0: no bound)
-     * \param meta_interval seconds between metadata rewrites (and "stats"
-     *        messages); 0: only at changes, rotation and stop
+     * \param meta_interval seconds between "stats" messages and retries of a
+     *        failed metadata write (0: neither)
      */
     static sptr make(size_t itemsize,
                      const std::string& path,

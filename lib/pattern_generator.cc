@@ -263,7 +263,8 @@ std::unique_ptr<pattern_generator> make_file_pattern(device_spec& spec, uint64_t
     double sample_rate = 0;
     const std::string meta = sigmf_meta_path(path);
     struct stat st;
-    if (!meta.empty() && stat(meta.c_str(), &st) == 0) {
+    // Present unless it does not exist: an unreadable one is an error.
+    if (!meta.empty() && (stat(meta.c_str(), &st) == 0 || errno != ENOENT)) {
         sigmf_recording_info rec = read_sigmf_meta(meta);
         if (!format.empty() && format != rec.sim_format)
             throw std::invalid_argument(

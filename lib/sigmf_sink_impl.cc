@@ -518,7 +518,9 @@ void sigmf_sink_impl::submit_more(const uint8_t* in, size_t avail)
             if (!d_writes.empty())
                 return;
             apply_tags(d_file_item0 + d_file_off / d_itemsize);
-            close_file(true);
+            // fsync only where it is cheap: O_DIRECT data is on the disk
+            // already; flushing a page-cache file here would stall the stream.
+            close_file(d_direct);
             d_file_index++;
             if (!(d_recording = open_file()))
                 return;

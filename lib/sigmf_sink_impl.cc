@@ -518,7 +518,9 @@ void sigmf_sink_impl::submit_more(const uint8_t* in, size_t avail)
             if (!d_writes.empty())
                 return;
             apply_tags(d_file_item0 + d_file_off / d_itemsize);
-            close_file(true);
+            // fsync only where it is cheap: O_DIRECT data is on the disk
+            // already; flushing a page-cache file here would stall the stream.
+            close_file(d_direct);
             d_file_index++;
             if (!(d_recording = open_file()))
                 return;
@@ -597,12 +599,14 @@ void sigmf_sink_impl::on_cqe(uint32_t id, int res)
         submit(w);
         return;
     } else if (res == -EINVAL && w.direct && d_mode == direct_mode::automatic) {
-        // Open took O_DIRECT but the write did not: page cache from now on.
-        d_direct = false;
-        d_auto_fallbacks++;
-        d_logger->info("O_DIRECT write to {} refused (EINVAL); direct='auto' writes "
-                       "through the page cache",
-                       d_data_path);
+        // Open took O_DIRECT but the write did not: page cache from now on
+        // (said once; the other direct writes in flight fail the same way).
+        if (d_direct.exchange(false)) {
+            d_auto_fallbacks++;
+            d_logger->info("O_DIRECT write to {} refused (EINVAL); direct='auto' writes "
+                           "through the page cache",
+                           d_data_path);
+        }
         w.direct = false;
         submit(w);
         return;
@@ -759,7 +763,8 @@ void sigmf_sink_impl::apply_tags(uint64_t end_item)
                     changed = true;
                 }
             }
-        } else if (pmt::eqv(t.key, d_rx_freq_key) && pmt::is_real(t.value)) {
+        } else if (pmt::eqv(t.key, d_rx_freq_key) && pmt::is_number(t.value) &&
+                   !pmt::is_complex(t.value)) {
             const double f = pmt::to_double(t.value);
             if (d_have_freq && f == d_freq)
                 continue;

@@ -488,16 +488,23 @@ class qa_sigmf_sink(gr_unittest.TestCase):
         self.assertEqual(total * 8, 3 * MIB)
 
     def test_keeps_consuming_after_limit(self):
+        # Past max_total_bytes the flowgraph runs on; the stats port goes on.
         base = os.path.join(self.shm, "lim")
         src = zcdma.source("sim:pattern=counter,rate=0,nbufs=8,bufsize=65536", 8)
-        snk = zcdma.sigmf_sink(8, base, max_total_bytes=MIB)
+        snk = zcdma.sigmf_sink(8, base, max_total_bytes=MIB, meta_interval=0.05)
+        dbg = blocks.message_debug()
         self.tb.connect(src, snk)
+        self.tb.msg_connect(snk, "stats", dbg, "store")
         self.tb.start()
         self.assertTrue(wait_for(lambda: snk.stats()["bytes_dropped"] >= 16 * MIB, 120))
+        self.assertTrue(wait_for(lambda: dbg.num_messages() >= 2, 60))
         self.tb.stop()
         self.tb.wait()
         _, words = self.check_recording(base)
         self.assertEqual(words.size * 8, MIB)
+        stats = pmt.to_python(dbg.get_message(dbg.num_messages() - 1))
+        self.assertEqual(stats["bytes_written"], MIB)
+        self.assertIn("bytes_dropped", stats)
 
     def test_bad_input(self):
         path = os.path.join(self.shm, "bad")

@@ -6,6 +6,7 @@
  */
 
 #include "pattern_generator.h"
+#include "sigmf_meta_reader.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <system_error>
@@ -68,14 +69,23 @@ size_t format_size(sample_format f)
     return 0;
 }
 
-sample_format parse_format(device_spec& spec)
+std::string parse_format_name(device_spec& spec)
 {
-    std::string f = spec.get_choice("format", "fc32", { "fc32", "sc16", "f32" });
+    return spec.get_choice("format", "fc32", { "fc32", "sc16", "f32" });
+}
+
+sample_format to_format(const std::string& f)
+{
     if (f == "sc16")
         return sample_format::sc16;
     if (f == "f32")
         return sample_format::f32;
     return sample_format::fc32;
+}
+
+sample_format parse_format(device_spec& spec)
+{
+    return to_format(parse_format_name(spec));
 }
 
 void store(uint8_t* dst, size_t n, sample_format f, float re, float im)
@@ -168,10 +178,19 @@ private:
 };
 
 // Replays a recording, looping; stream offset modulo the file size.
+// sample_size, when known (format= or the SigMF meta), must divide the file
+// size: the loop point would otherwise split a sample.
 class file_pattern : public pattern_generator
 {
 public:
-    explicit file_pattern(const std::string& path) : d_path(path)
+    file_pattern(const std::string& path,
+                 size_t sample_size,
+                 const std::string& format_name,
+                 double sample_rate)
+        : d_path(path),
+          d_sample_size(sample_size),
+          d_format_name(format_name),
+          d_sample_rate(sample_rate)
     {
         d_fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (d_fd < 0)
@@ -184,6 +203,13 @@ public:
                                         "' is not a non-empty regular file");
         }
         d_size = static_cast<uint64_t>(st.st_size);
+        if (d_sample_size && d_size % d_sample_size) {
+            close(d_fd);
+            throw std::invalid_argument(
+                "zcdma: sim file '" + path + "' is " + std::to_string(d_size) +
+                " bytes, not a whole number of " + std::to_string(d_sample_size) +
+                "-byte samples (" + d_format_name + ")");
+        }
     }
     ~file_pattern() override { close(d_fd); }
     void fill(uint8_t* dst, size_t nbytes, uint64_t offset) override
@@ -205,12 +231,59 @@ public:
         }
     }
     std::string name() const override { return "file"; }
+    size_t sample_size() const override { return d_sample_size; }
+    std::string format_name() const override { return d_format_name; }
+    double sample_rate() const override { return d_sample_rate; }
 
 private:
     std::string d_path;
+    size_t d_sample_size;
+    std::string d_format_name;
+    double d_sample_rate;
     int d_fd = -1;
     uint64_t d_size = 0;
 };
+
+// pattern=file: the recording's sample format and rate from FILE.sigmf-meta
+// when FILE is FILE.sigmf-data and the meta file exists, or from format=.
+std::unique_ptr<pattern_generator> make_file_pattern(device_spec& spec, uint64_t bufsize)
+{
+    if (!spec.has("file"))
+        throw std::invalid_argument("zcdma: device '" + spec.text() +
+                                    "': pattern=file needs file=PATH");
+    std::string path = spec.get_string("file", "");
+    // X.sigmf-meta names the recording too (as the sink's path may).
+    static const std::string meta_ext = ".sigmf-meta";
+    if (path.size() > meta_ext.size() &&
+        path.compare(path.size() - meta_ext.size(), meta_ext.size(), meta_ext) == 0)
+        path = path.substr(0, path.size() - meta_ext.size()) + ".sigmf-data";
+    const std::string format = spec.has("format") ? parse_format_name(spec) : "";
+    size_t sample_size = format.empty() ? 0 : format_size(to_format(format));
+    std::string format_name = format;
+    double sample_rate = 0;
+    const std::string meta = sigmf_meta_path(path);
+    struct stat st;
+    // Present unless it does not exist: an unreadable one is an error.
+    if (!meta.empty() && (stat(meta.c_str(), &st) == 0 || errno != ENOENT)) {
+        sigmf_recording_info rec = read_sigmf_meta(meta);
+        if (!format.empty() && format != rec.sim_format)
+            throw std::invalid_argument(
+                "zcdma: device '" + spec.text() + "': format=" + format +
+                " conflicts with core:datatype '" + rec.datatype + "' in '" + meta + "'" +
+                (rec.sim_format.empty() ? std::string(" (no sim format has its layout)")
+                                        : " (format=" + rec.sim_format + ")"));
+        sample_size = rec.sample_size;
+        format_name = rec.sim_format.empty() ? rec.datatype : rec.sim_format;
+        format_name += " (core:datatype " + rec.datatype + " of '" + meta + "')";
+        sample_rate = rec.sample_rate;
+    }
+    if (sample_size && bufsize % sample_size)
+        throw std::invalid_argument(
+            "zcdma: device '" + spec.text() + "': bufsize " + std::to_string(bufsize) +
+            " is not a multiple of the sample size " + std::to_string(sample_size) +
+            " (" + format_name + ")");
+    return std::make_unique<file_pattern>(path, sample_size, format_name, sample_rate);
+}
 
 } // namespace
 
@@ -222,8 +295,9 @@ std::unique_ptr<pattern_generator> pattern_generator::make(device_spec& spec,
     if (p != "tone") {
         spec.forbid("freq", "applies only to pattern=tone");
     }
+    if (p != "tone" && p != "noise" && p != "file")
+        spec.forbid("format", "applies only to pattern=tone, noise and file");
     if (p != "tone" && p != "noise") {
-        spec.forbid("format", "applies only to pattern=tone and pattern=noise");
         spec.forbid("ampl", "applies only to pattern=tone and pattern=noise");
     }
     if (p != "noise")
@@ -237,12 +311,8 @@ std::unique_ptr<pattern_generator> pattern_generator::make(device_spec& spec,
         return std::make_unique<zeros_pattern>();
     if (p == "none")
         return std::make_unique<none_pattern>();
-    if (p == "file") {
-        if (!spec.has("file"))
-            throw std::invalid_argument("zcdma: device '" + spec.text() +
-                                        "': pattern=file needs file=PATH");
-        return std::make_unique<file_pattern>(spec.get_string("file", ""));
-    }
+    if (p == "file")
+        return make_file_pattern(spec, bufsize);
     sample_format f = parse_format(spec);
     if (bufsize % format_size(f))
         throw std::invalid_argument("zcdma: device '" + spec.text() +

@@ -32,6 +32,11 @@ public:
     //! Bytes per sample of the pattern's `format` (tone, noise); 0 when the
     //! pattern has no sample format.
     virtual size_t sample_size() const { return 0; }
+    //! The sample format in words, when it is not the spec's `format`
+    //! (a SigMF recording's core:datatype); empty otherwise.
+    virtual std::string format_name() const { return {}; }
+    //! Samples/s the pattern was recorded at (core:sample_rate); 0 if unknown.
+    virtual double sample_rate() const { return 0; }
 
     /*! Consumes the pattern's keys from \p spec; throws for bad values and
      *  for keys of other patterns. \p bufsize is the slot size. */

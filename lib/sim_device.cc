@@ -64,12 +64,15 @@ sim_device::sim_device(device_spec& spec)
     const double samp_rate = spec.get_double("samp_rate", 0.0, 0.0, 1e12);
     const uint64_t itemsize = spec.get_size("itemsize", 0, 1, d_info.bufsize);
     d_pattern = pattern_generator::make(spec, d_info.bufsize);
-    const std::string format = spec.get_string("format", "fc32");
+    const std::string format = d_pattern->format_name().empty()
+                                   ? spec.get_string("format", "fc32")
+                                   : d_pattern->format_name();
     d_fail_every = spec.get_size("fail_every", 0, 0, UINT64_MAX);
     d_short_every = spec.get_size("short_every", 0, 0, UINT64_MAX);
     spec.finish();
 
-    // The sample size samp_rate counts in: itemsize, or the tone/noise format.
+    // The sample size samp_rate counts in: itemsize, or the tone/noise/file
+    // format (a SigMF recording's core:datatype).
     const uint64_t fmt_size = d_pattern->sample_size();
     if (itemsize && fmt_size && itemsize != fmt_size)
         bad(spec,
@@ -91,6 +94,12 @@ sim_device::sim_device(device_spec& spec)
                 "samp_rate " + spec.get_string("samp_rate", "") + " x " +
                     std::to_string(sample) +
                     " bytes per sample is more than 1e12 bytes/s");
+    } else if (!spec.has("rate") && d_pattern->sample_rate() > 0) {
+        // A SigMF recording replays at its core:sample_rate unless the
+        // string names a rate.
+        rate = d_pattern->sample_rate() * static_cast<double>(sample);
+        if (rate > 1e12)
+            bad(spec, "core:sample_rate x the sample size is more than 1e12 bytes/s");
     }
     d_info.rate = static_cast<uint64_t>(rate);
     if (rate > 0 && d_info.rate == 0)

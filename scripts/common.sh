@@ -27,6 +27,8 @@ VM_PACKAGES+=(gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu linux-source-6.1
     device-tree-compiler dt-schema)
 # The ARM VM (tests/vm/arm/vm-arm): QEMU's smdkc210, static armhf guest programs.
 VM_PACKAGES+=(qemu-system-arm libc6-dev-armhf-cross)
+# The guest's scratch disk for the SigMF recording test (mkfs.ext4).
+VM_PACKAGES+=(e2fsprogs)
 
 install_packages() {
     local missing=()
@@ -46,6 +48,26 @@ build() {
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DZCDMA_SANITIZE=ON \
         -DPYTHON_EXECUTABLE=$PY >/dev/null
     cmake --build "$BUILD" -j"$(nproc)"
+}
+
+# The `sigmf` package (PyPI) that validates and reads back the SigMF files the
+# tests write, pinned, in a venv that also sees GNU Radio's system packages.
+# One venv per Python version: scripts/test-trixie (Python 3.13) shares .tools/.
+# CMake registers the qa_sigmf*.py tests with its interpreter when it exists.
+SIGMF_VERSION=1.14.0
+sigmf_venv_dir() {
+    echo "$TOOLS/sigmf-venv-$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+}
+sigmf_venv() {
+    local venv
+    venv=$(sigmf_venv_dir)
+    [ "$("$venv/bin/python" -c 'import sigmf; print(sigmf.__version__)' 2>/dev/null)" = \
+        "$SIGMF_VERSION" ] && return 0
+    echo "== sigmf $SIGMF_VERSION in $venv"
+    "$PY" -m venv --system-site-packages "$venv"
+    # ZCDMA_SIGMF_WHEELS: a directory to install from, offline (test-trixie).
+    "$venv/bin/pip" install -q ${ZCDMA_SIGMF_WHEELS:+--no-index --find-links "$ZCDMA_SIGMF_WHEELS"} \
+        "sigmf==$SIGMF_VERSION"
 }
 
 # Run Python with the freshly built module first on the path.

@@ -131,8 +131,11 @@ mkdir -p /host{root} 2>/dev/null; mount -o bind /keep /host{root}
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
+# devtmpfs has no shm directory: without it there was no /dev/shm at all.
+mkdir -p /host/dev/shm
 mount -t tmpfs tmpfs /host/dev/shm
 ip link set lo up
+{scratch}
 {insmod}
 echo "=== zcdma-vm: running"
 chroot /host /usr/bin/env -i HOME=/tmp PATH=/usr/sbin:/usr/bin:/sbin:/bin \\
@@ -154,6 +157,24 @@ dmesg
 echo "=== zcdma-vm: rc=$rc"
 reboot -f  # QEMU runs with -no-reboot: exits (no ACPI needed for poweroff)
 """
+
+
+# The scratch disk: the only virtio-blk device, so /dev/vda; on the guest's
+# fresh /tmp. Its probe can finish after insmod returns: wait for the node.
+SCRATCH_DIR = "/tmp/zcdma-disk"
+SCRATCH_MOUNT = f"""i=0; while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+mkdir -p /host{SCRATCH_DIR}
+mount -t ext4 /dev/vda /host{SCRATCH_DIR} || echo 'zcdma-vm: scratch disk mount failed'"""
+
+
+def make_scratch_disk(path, mib):
+    """A sparse raw image with an empty ext4 (mkfs.ext4 from e2fsprogs)."""
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+    subprocess.run(
+        ["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", path],
+        check=True,
+    )
 
 
 def kvm_usable():
@@ -197,6 +218,13 @@ def main():
     p.add_argument("--env", action="append", default=[], help="KEY=VALUE for the command")
     p.add_argument("--netns", help="run QEMU inside this network namespace")
     p.add_argument("--tap", help="tap device for a virtio-net NIC")
+    p.add_argument(
+        "--scratch-disk",
+        type=int,
+        metavar="MIB",
+        help="a fresh ext4 disk of MIB MiB on virtio-blk, mounted at /tmp/zcdma-disk "
+        "(ZCDMA_TEST_DISK in the command's environment)",
+    )
     p.add_argument("--memory", default="2048")
     p.add_argument("--timeout", type=int, default=900)
     p.add_argument("cmd", nargs=argparse.REMAINDER)
@@ -227,12 +255,20 @@ def main():
             f"insmod /host{KMOD}/zcdma_sim.ko rate={shlex.quote(args.rate)} && "
             f"insmod /host{KMOD}/zcdma.ko || echo 'zcdma: insmod failed'"
         )
-    modules = guest_modules(modtree, BASE_MODULES)
+    wanted = BASE_MODULES
+    scratch = ""
+    if args.scratch_disk:
+        # ext4 checksums its metadata with crc32c: loaded, not requested.
+        wanted = BASE_MODULES + ["virtio_blk", "crc32c_generic", "ext4"]
+        scratch = SCRATCH_MOUNT
+        args.env.append(f"ZCDMA_TEST_DISK={SCRATCH_DIR}")
+    modules = guest_modules(modtree, wanted)
     env = " ".join(shlex.quote(e) for e in args.env)
     init = INIT.format(
         root=ROOT,
         modules=" ".join(m for m, _ in modules),
         kmod_bind=kmod_bind,
+        scratch=scratch,
         insmod=insmod,
         env=env,
         cmd=shlex.quote(" ".join(shlex.quote(c) for c in cmd)),
@@ -255,6 +291,10 @@ def main():
             "-append", f"console=ttyS0 panic=-1 quiet loglevel=4 {args.append}",
             "-virtfs", VIRTFS,
         ]  # fmt: skip
+        if args.scratch_disk:
+            disk = os.path.join(tmp, "scratch.img")
+            make_scratch_disk(disk, args.scratch_disk)
+            qemu += ["-drive", f"file={disk},format=raw,if=virtio,cache=none"]
         if args.tap:
             qemu += [
                 "-netdev", f"tap,id=n0,ifname={args.tap},script=no,downscript=no",

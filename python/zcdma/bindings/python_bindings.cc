@@ -17,6 +17,7 @@ void bind_device(py::module& m);
 void bind_source(py::module& m);
 void bind_tcp_sink(py::module& m);
 void bind_udp_sink(py::module& m);
+void bind_sigmf_sink(py::module& m);
 
 // import_array() is a macro that returns NULL on failure.
 void* init_numpy()
@@ -50,4 +51,5 @@ PYBIND11_MODULE(zcdma_python, m)
     bind_source(m);
     bind_tcp_sink(m);
     bind_udp_sink(m);
+    bind_sigmf_sink(m);
 }

@@ -788,9 +788,10 @@ static int zsim_probe(struct platform_device *pdev)
 	dma_cap_set(DMA_SLAVE, dd->cap_mask);
 	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
 	if (max_seg) {
-		ret = dma_set_max_seg_size(&pdev->dev, max_seg);
-		if (ret)
-			return ret;
+		/* An int before 6.12, void since: check the result instead. */
+		dma_set_max_seg_size(&pdev->dev, max_seg);
+		if (dma_get_max_seg_size(&pdev->dev) != max_seg)
+			return -EIO;
 	}
 	dd->directions = BIT(dev_to_mem ? DMA_DEV_TO_MEM : DMA_MEM_TO_DEV);
 	dd->src_addr_widths = widths;

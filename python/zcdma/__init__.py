@@ -19,4 +19,5 @@ from .counter_pattern import (  # noqa: F401
     counter_complex,
     counter_words,
 )
+from .vita49_source import vita49_source  # noqa: F401
 from .zcdma_python import *  # noqa: F401,F403

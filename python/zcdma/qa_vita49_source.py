@@ -307,6 +307,23 @@ class qa_vita49_source(gr_unittest.TestCase):
             zcdma.check_counter_complex(numpy.array(sink.data(), dtype=numpy.complex64), 0), 0
         )
 
+    def test_multicast_two_receivers(self):
+        # Two receivers joined to one group on loopback both get the stream.
+        group = "239.255.49.2"
+        s = Stream()
+        try:
+            a = self.source(host=group, multicast_group=group, interface="127.0.0.1")
+            b = self.source(host=group, port=a.port(), multicast_group=group, interface="lo")
+        except OSError as e:
+            self.skipTest(f"no IPv4 multicast on loopback: {e}")
+        self.tx.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+        self.send(a, [s.packet(k) for k in range(4)], host=group)
+        for src in (a, b):
+            self.tb = gr.top_block()
+            sink = self.run_until(src, 4 * SPP)
+            data = numpy.array(sink.data(), dtype=numpy.complex64)
+            self.assertEqual(zcdma.check_counter_complex(data, 0), 0)
+
     def test_bad_arguments(self):
         for kw, word in (
             ({"output_type": "cf64"}, "cf64"),

@@ -11,6 +11,7 @@ timestamps, loss accounting, context fields, malformed packets."""
 import random
 import socket
 import struct
+import threading
 
 import numpy
 import pmt
@@ -100,6 +101,51 @@ class Stream:
 
     def context(self, k=0):
         return context_packet(k, self.sid, fields=[(21, fixed20(self.rate)), (15, sc16_format())])
+
+
+class Relay:
+    """Forwards datagrams from its port to `dest`, skipping the datagrams
+    whose index (0, 1, ...) is in `skip`: losses the test knows exactly."""
+
+    def __init__(self, dest, skip=()):
+        self.dest, self.skip = dest, set(skip)
+        self.forwarded = self.skipped = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        buf = bytearray(65536)
+        n = 0
+        while not self._stop.is_set():
+            try:
+                k = self.sock.recv_into(buf)
+            except TimeoutError:
+                continue
+            if n in self.skip:
+                self.skipped += 1
+            else:
+                out.sendto(buf[:k], self.dest)
+                self.forwarded += 1
+            n += 1
+        out.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+def stream_positions(raw):
+    """Stream sample position of every 8-byte word of sc16be counter bytes."""
+    words = numpy.frombuffer(raw, dtype=">u2").astype("<u2").view("<u8")
+    return words.astype(numpy.int64) * 2
 
 
 class qa_vita49_source(gr_unittest.TestCase):
@@ -323,6 +369,88 @@ class qa_vita49_source(gr_unittest.TestCase):
             sink = self.run_until(src, 4 * SPP)
             data = numpy.array(sink.data(), dtype=numpy.complex64)
             self.assertEqual(zcdma.check_counter_complex(data, 0), 0)
+
+    def udp_round_trip(self, skip=(), nsamples=1 << 20):
+        """zcdma.source (sim, counter, sc16be) -> zcdma.udp_sink (vita49) ->
+        [Relay skipping `skip`] -> zcdma.vita49_source (bytes out). Returns
+        the received bytes, tags by key, rx stats, tx source's tags, relay."""
+        rx = self.source(output_type="u8")
+        relay = Relay(("127.0.0.1", rx.port()), skip)
+        self.addCleanup(relay.close)
+        tx = gr.top_block()
+        dev = "sim:pattern=counter,format=sc16be,samp_rate=2e6,nbufs=64,bufsize=64k"
+        src = zcdma.source(dev, 4)
+        # 1460 = 20-byte prologue + 1440 bytes: 360 samples, whole counter words.
+        udp = zcdma.udp_sink(
+            4,
+            "127.0.0.1",
+            relay.port,
+            framing="vita49",
+            payload_size=1460,
+            zerocopy="off",  # loopback copies anyway; the subject here is the framing
+            stream_id=0x1234,
+            sample_rate=2e6,
+        )
+        txtags = blocks.vector_sink_i()  # keeps the sender side's tags
+        tx.connect(src, udp)
+        tx.connect(src, txtags)
+        sink = blocks.vector_sink_b()
+        self.tb.connect(rx, sink)
+        self.tb.start()
+        tx.start()
+        ok = wait_for(lambda: rx.stats()["items"] >= nsamples * 4, 30)
+        tx.stop()
+        tx.wait()
+        self.tb.stop()
+        self.tb.wait()
+        self.assertTrue(ok, f"rx stats {rx.stats()}, udp_sink stats {udp.stats()}")
+        tags = {}
+        for t in sink.tags():
+            tags.setdefault(pmt.symbol_to_string(t.key), []).append(
+                (t.offset, pmt.to_python(t.value))
+            )
+        txt = {}
+        for t in txtags.tags():
+            txt.setdefault(pmt.symbol_to_string(t.key), []).append(
+                (t.offset, pmt.to_python(t.value))
+            )
+        return bytes(sink.data()), tags, rx.stats(), txt, relay
+
+    def check_gaps(self, raw, tags):
+        """Every jump of the counter is a zcdma_overrun tag (offsets count
+        bytes: output_type u8) of exactly the samples skipped, and nothing
+        else jumps. Returns the (offset, samples) of the jumps."""
+        pos = stream_positions(raw[: len(raw) // 8 * 8])
+        self.assertEqual(pos[0], 0)
+        jumps = numpy.nonzero(numpy.diff(pos) != 2)[0] + 1
+        found = [(int(j) * 8, int(pos[j] - pos[j - 1] - 2)) for j in jumps]
+        overruns = [(o, v) for o, v in tags.get("zcdma_overrun", []) if o < len(pos) * 8]
+        self.assertEqual(overruns, found)
+        return found
+
+    def test_udp_sink_round_trip(self):
+        raw, tags, st, txt, relay = self.udp_round_trip()
+        gaps = self.check_gaps(raw, tags)
+        self.assertEqual(st["lost_packets"], 0)
+        self.assertEqual(st["lost_samples"], sum(v for _, v in gaps))
+        self.assertEqual(tags["rx_rate"][0], (0, 2e6))
+        # The sender's first rx_time, carried in picoseconds, comes back.
+        (o, (secs, frac)), (to, (tsecs, tfrac)) = tags["rx_time"][0], txt["rx_time"][0]
+        self.assertEqual((o, to, secs), (0, 0, tsecs))
+        self.assertAlmostEqual(frac, tfrac, delta=1e-11)
+        if not txt.get("zcdma_overrun"):  # the sim kept up: nothing lost at all
+            self.assertEqual(gaps, [])
+
+    def test_udp_sink_drops_are_tagged_exactly(self):
+        skip = {10, 11, 50} | set(range(100, 120)) | {200}
+        raw, tags, st, txt, relay = self.udp_round_trip(skip)
+        self.assertEqual(relay.skipped, len(skip))
+        gaps = self.check_gaps(raw, tags)
+        sender_gaps = sum(v for _, v in gaps) - len(skip) * 360
+        self.assertEqual(st["lost_packets"], len(skip))
+        self.assertEqual(st["lost_samples"], len(skip) * 360 + sender_gaps)
+        # Four runs of skipped datagrams, and any overrun the sim had.
+        self.assertGreaterEqual(len(gaps), 4)
 
     def test_bad_arguments(self):
         for kw, word in (

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <system_error>
+#include <unistd.h>
 #include <boost/thread/thread.hpp>
 #include <algorithm>
 #include <cerrno>
@@ -86,7 +87,8 @@ bool is_multicast(const sockaddr_storage& a)
 void set_opt(int fd, int level, int name, int value, const std::string& what)
 {
     if (setsockopt(fd, level, name, &value, sizeof value) < 0)
-        throw std::system_error(errno, std::generic_category(), "zcdma.udp_sink: " + what);
+        throw std::system_error(
+            errno, std::generic_category(), "zcdma.udp_sink: " + what);
 }
 
 // Byte-swaps each sample component (16-bit for sc16, 32-bit for fc32).
@@ -209,7 +211,8 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
                 "itemsize " +
                 std::to_string(itemsize));
         if (!(sample_rate > 0) || !std::isfinite(sample_rate))
-            bad("vita49 framing needs sample_rate > 0, not " + std::to_string(sample_rate));
+            bad("vita49 framing needs sample_rate > 0, not " +
+                std::to_string(sample_rate));
         d_vrt.stream_id = stream_id;
         d_vrt.difi = difi;
         if (difi) {
@@ -251,7 +254,8 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
             std::to_string(itemsize) + "-byte item after the " +
             std::to_string(d_header_bytes) + "-byte header");
     d_payload_bytes = (payload_size - d_header_bytes) / itemsize * itemsize;
-    if (d_framing == framing::seqnum && d_payload_bytes + 8 != static_cast<size_t>(payload_size))
+    if (d_framing == framing::seqnum &&
+        d_payload_bytes + 8 != static_cast<size_t>(payload_size))
         bad("seqnum framing: payload_size " + std::to_string(payload_size) +
             " minus the 8-byte header must be a multiple of itemsize " +
             std::to_string(itemsize) + " (network.udp_source needs whole items)");
@@ -262,8 +266,8 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
             " bytes of IP/UDP headers exceeds the route MTU " + std::to_string(d_mtu) +
             " to " + host + " and would fragment (use payload_size <= " +
             std::to_string(d_mtu - static_cast<int>(overhead)) + ")");
-    d_max_segments = std::max<size_t>(
-        1, std::min(udp_max_segments, udp_max_payload / datagram));
+    d_max_segments =
+        std::max<size_t>(1, std::min(udp_max_segments, udp_max_payload / datagram));
     if (gso && d_max_segments > 1) {
         // Probe UDP_SEGMENT (Linux >= 4.18); the size goes in each sendmsg().
         int size = static_cast<int>(datagram);
@@ -280,6 +284,7 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
         d_max_segments = 1;
     set_output_multiple(static_cast<int>(d_payload_bytes / itemsize));
     d_headers.assign(header_slots * header_stride, 0);
+    d_page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     d_iov.resize(2 * d_max_segments);
     if (d_swap)
         d_staging.resize(d_max_segments * d_payload_bytes);
@@ -350,9 +355,8 @@ void udp_sink_impl::open_socket(const std::string& host, int port)
     else
         set_opt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1, "IPV6_DONTFRAG");
     if (connect(fd, reinterpret_cast<const sockaddr*>(&dst.addr), dst.len) < 0)
-        throw std::system_error(errno,
-                                std::generic_category(),
-                                "zcdma.udp_sink: connect to " + dst.text);
+        throw std::system_error(
+            errno, std::generic_category(), "zcdma.udp_sink: connect to " + dst.text);
     socklen_t len = sizeof d_mtu;
     if (getsockopt(fd,
                    family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
@@ -407,7 +411,9 @@ bool udp_sink_impl::stop()
     }
     {
         std::lock_guard<std::mutex> lk(d_stats_mutex);
-        const auto gone = d_tracker.abandon(); // fresh buffers at the next start()
+        // Fresh buffers at the next start(); the socket (and its
+        // notification ids) stays.
+        const auto gone = d_tracker.abandon(true);
         if (gone.inflight)
             d_logger->warn("{} bytes of zero-copy sends not completed {} ms after stop()",
                            gone.inflight,
@@ -442,7 +448,9 @@ void udp_sink_impl::send_tail()
         const send_result r = send_more(in, avail, true);
         if (r == send_result::progress || r == send_result::idle)
             continue;
-        pollfd p = { d_sock.get(), short(r == send_result::blocked_out ? POLLOUT : 0), 0 };
+        pollfd p = { d_sock.get(),
+                     short(r == send_result::blocked_out ? POLLOUT : 0),
+                     0 };
         poll(&p, 1, 10);
     }
     d_tail_bytes += d_pending - from;
@@ -477,12 +485,13 @@ void udp_sink_impl::collect_tags(int ninput_items)
             const double f = pmt::is_real(frac) ? pmt::to_double(frac) : -1.0;
             if (!(pmt::is_uint64(secs) || pmt::is_integer(secs)) || !(f >= 0 && f < 1))
                 continue;
-            const uint64_t s = pmt::is_uint64(secs) ? pmt::to_uint64(secs)
-                                                    : static_cast<uint64_t>(pmt::to_long(secs));
+            const uint64_t s = pmt::is_uint64(secs)
+                                   ? pmt::to_uint64(secs)
+                                   : static_cast<uint64_t>(pmt::to_long(secs));
             m.has_time = true;
             m.time.seconds = static_cast<uint32_t>(s);
-            m.time.picoseconds =
-                std::min<uint64_t>(static_cast<uint64_t>(std::llround(f * 1e12)), ps_per_s - 1);
+            m.time.picoseconds = std::min<uint64_t>(
+                static_cast<uint64_t>(std::llround(f * 1e12)), ps_per_s - 1);
         } else {
             continue;
         }
@@ -502,8 +511,8 @@ void udp_sink_impl::collect_tags(int ninput_items)
 vita49_time udp_sink_impl::time_of(uint64_t item) const
 {
     const long double delta = static_cast<long double>(item - d_ref_item);
-    const long double ps =
-        delta * 1e12L / static_cast<long double>(d_ctx.sample_rate) + d_ref_time.picoseconds;
+    const long double ps = delta * 1e12L / static_cast<long double>(d_ctx.sample_rate) +
+                           d_ref_time.picoseconds;
     uint64_t whole = static_cast<uint64_t>(std::floor(ps / 1e12L));
     uint64_t frac = static_cast<uint64_t>(std::llround(ps - whole * 1e12L));
     if (frac >= ps_per_s) {
@@ -605,7 +614,8 @@ size_t udp_sink_impl::write_header(uint8_t* out, uint64_t item, size_t payload)
         d_seq++;
         return 8;
     }
-    const size_t n = vita49_write_data_prologue(out, d_vrt, d_data_count, time_of(item), payload);
+    const size_t n =
+        vita49_write_data_prologue(out, d_vrt, d_data_count, time_of(item), payload);
     d_data_count = (d_data_count + 1) & 0xf;
     return n;
 }
@@ -660,7 +670,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             if (d_ctx_due && !send_context())
                 return send_result::blocked_out;
         }
-        const bool zc = d_zc_active && !d_swap;
+        const bool zc = d_zc_active && !d_swap && !d_plain_next;
         if (zc && d_zc_backoff.count() &&
             std::chrono::steady_clock::now() < d_zc_retry_at)
             return send_result::backing_off;
@@ -678,6 +688,11 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
         const size_t limit = std::min(d_max_segments, free_slots);
         size_t pos = d_pending;
         size_t k = 0, seg = 0, total = 0;
+        // A zero-copy send pins each page of each iovec as one skb fragment
+        // (pages continuing the previous iovec coalesce): at most
+        // MAX_SKB_FRAGS (17) of them, or the kernel says EMSGSIZE.
+        size_t frags = 0;
+        uint64_t last_end = 0;
         while (k < limit && pos < avail) {
             const uint64_t item = nitems_read(0) + pos / d_itemsize;
             if (k > 0 && item >= next_mark)
@@ -693,6 +708,19 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                 seg = len;
             else if (len > seg)
                 break;
+            if (zc) {
+                const auto b = reinterpret_cast<uint64_t>(in + pos);
+                const uint64_t e = b + len;
+                size_t f = static_cast<size_t>((e - 1) / d_page - b / d_page + 1);
+                if (d_header_bytes)
+                    f++; // the header's own fragment
+                else if (b == last_end && b % d_page)
+                    f--; // continues the previous iovec's page
+                if (k > 0 && frags + f > d_max_frags)
+                    break;
+                frags += f;
+                last_end = e;
+            }
             d_iov[2 * k + 1] = { const_cast<uint8_t*>(in + pos), len };
             pos += len;
             total += len;
@@ -711,7 +739,8 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
         for (size_t i = 0; i < k; i++) {
             iovec payload = d_iov[2 * i + 1];
             if (d_header_bytes) {
-                uint8_t* h = &d_headers[((d_hdr_head + i) % header_slots) * header_stride];
+                uint8_t* h =
+                    &d_headers[((d_hdr_head + i) % header_slots) * header_stride];
                 const uint64_t item = nitems_read(0) + payload_pos / d_itemsize;
                 d_iov[niov++] = { h, write_header(h, item, payload.iov_len) };
             }
@@ -770,6 +799,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                     d_inflight_peak = d_tracker.inflight_bytes();
             }
             d_pending += total;
+            d_plain_next = false;
             continue;
         }
         // Nothing went out: the headers are written again next time.
@@ -794,6 +824,16 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             if (r == send_result::progress)
                 continue;
             return r;
+        }
+        if (err == EMSGSIZE && zc) {
+            // More fragments than this kernel's MAX_SKB_FRAGS: fewer per
+            // send, and a single datagram that cannot be pinned goes plain.
+            d_frag_limit_hits++;
+            if (k > 1)
+                d_max_frags = std::max<size_t>(2, std::min(d_max_frags, frags) - 1);
+            else
+                d_plain_next = true;
+            continue;
         }
         if ((err == EIO || err == EINVAL) && k > 1 && d_gso_active) {
             d_gso_active = false;
@@ -843,10 +883,13 @@ int udp_sink_impl::work(int noutput_items,
         if (r == send_result::backing_off) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(
                 d_zc_retry_at - std::chrono::steady_clock::now());
-            wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, poll_slice_ms));
+            wait_ms =
+                static_cast<int>(std::clamp<int64_t>(left.count(), 0, poll_slice_ms));
         }
         // POLLERR: a completion in the error queue, or an ICMP error.
-        pollfd p = { d_sock.get(), short(r == send_result::blocked_out ? POLLOUT : 0), 0 };
+        pollfd p = { d_sock.get(),
+                     short(r == send_result::blocked_out ? POLLOUT : 0),
+                     0 };
         if (poll(&p, 1, wait_ms) > 0 && (p.revents & POLLERR)) {
             reap();
             int err = 0;
@@ -937,6 +980,7 @@ std::map<std::string, uint64_t> udp_sink_impl::stats() const
     s["unsent_at_stop_bytes"] = d_unsent_at_stop;
     s["inflight_peak"] = d_inflight_peak;
     s["header_waits"] = d_header_waits;
+    s["frag_limit_hits"] = d_frag_limit_hits;
     s["zerocopy_active"] = d_zc_active;
     s["gso_active"] = d_gso_active;
     return s;

@@ -73,7 +73,13 @@ public:
 
 private:
     enum class framing { none, seqnum, vita49 };
-    enum class send_result { progress, idle, blocked_out, blocked_completions, backing_off };
+    enum class send_result {
+        progress,
+        idle,
+        blocked_out,
+        blocked_completions,
+        backing_off
+    };
 
     // One marked item (vita49): a datagram starts there.
     struct mark {
@@ -134,6 +140,9 @@ private:
     std::deque<send_record> d_records; // in send order, as the tracker's
     size_t d_done_unmatched = 0;       // done payload not yet matched to records
     std::vector<iovec> d_iov;
+    uint64_t d_page = 4096;
+    size_t d_max_frags = 17; // MAX_SKB_FRAGS; lowered on EMSGSIZE
+    bool d_plain_next = false;
     std::vector<uint8_t> d_staging; // swap mode
 
     // Stream bookkeeping, relative to the input read pointer.
@@ -181,6 +190,7 @@ private:
     std::atomic<uint64_t> d_unsent_at_stop{ 0 };
     std::atomic<uint64_t> d_inflight_peak{ 0 };
     std::atomic<uint64_t> d_header_waits{ 0 };
+    std::atomic<uint64_t> d_frag_limit_hits{ 0 };
     address_ranges d_sent_ranges; // guarded by d_stats_mutex
 };
 

@@ -61,11 +61,8 @@ uint64_t radix20(double v)
 
 bool known(double v) { return !std::isnan(v); }
 
-uint32_t header(uint32_t type,
-                const vita49_stream& s,
-                bool tsm,
-                unsigned count,
-                size_t words)
+uint32_t
+header(uint32_t type, const vita49_stream& s, bool tsm, unsigned count, size_t words)
 {
     return type << 28 | (s.has_class_id ? 1u << 27 : 0) | (tsm ? 1u << 24 : 0) |
            tsi_utc << 22 | tsf_real_time << 20 | (count & 0xfu) << 16 |
@@ -133,22 +130,22 @@ size_t vita49_write_context(uint8_t* out,
                      cif0_if_ref_freq | cif0_rf_ref_freq | cif0_if_band_offset |
                      cif0_ref_level | cif0_gain | cif0_sample_rate | cif0_ts_adjust |
                      cif0_ts_cal_time | cif0_state_event | cif0_payload_format);
-        p = be32(p, 0x64);                                     // reference point: IF
+        p = be32(p, 0x64);                                          // reference point: IF
         p = be64(p, radix20(known(c.bandwidth) ? c.bandwidth : 0)); // bandwidth
-        p = be64(p, 0);                                        // IF reference frequency
+        p = be64(p, 0);                                         // IF reference frequency
         p = be64(p, radix20(known(c.rf_freq) ? c.rf_freq : 0)); // RF reference frequency
-        p = be64(p, 0);                                        // IF band offset
+        p = be64(p, 0);                                         // IF band offset
         const double lvl = known(c.ref_level) ? c.ref_level : 0;
         p = be32(p, static_cast<uint16_t>(static_cast<int16_t>(std::lround(lvl * 128))));
-        p = be32(p, 0);                    // gain
+        p = be32(p, 0);                      // gain
         p = be64(p, radix20(c.sample_rate)); // sample rate
-        p = be64(p, 0);                    // timestamp adjustment (fs)
-        p = be32(p, t.seconds);            // timestamp calibration time
+        p = be64(p, 0);                      // timestamp adjustment (fs)
+        p = be32(p, t.seconds);              // timestamp calibration time
         p = be32(p, sei);
         p = be64(p, s.payload_format);
     } else {
-        uint32_t cif0 = (c.changed ? cif0_change : 0) | cif0_state_event |
-                        cif0_payload_format;
+        uint32_t cif0 =
+            (c.changed ? cif0_change : 0) | cif0_state_event | cif0_payload_format;
         if (known(c.bandwidth))
             cif0 |= cif0_bandwidth;
         if (known(c.rf_freq))

@@ -39,8 +39,8 @@ static constexpr uint32_t difi_oui = 0x6A621E;
 uint64_t vita49_payload_format(size_t itemsize, bool& known);
 
 struct vita49_time {
-    uint32_t seconds = 0;      // UTC
-    uint64_t picoseconds = 0;  // < 10^12
+    uint32_t seconds = 0;     // UTC
+    uint64_t picoseconds = 0; // < 10^12
 };
 
 //! Bytes of a data packet's prologue (header .. fractional timestamp).
@@ -55,12 +55,12 @@ size_t vita49_write_data_prologue(uint8_t* out,
                                   size_t payload_bytes);
 
 struct vita49_context {
-    bool changed = true;        // context field change indicator (CIF0 bit 31)
-    double bandwidth = 0;       // Hz; NaN: not known (left out, 0 for DIFI)
-    double rf_freq = 0;         // Hz; NaN: not known
-    double ref_level = 0;       // dBm; NaN: not known
-    double sample_rate = 0;     // Hz; 0: not known
-    bool sample_loss = false;   // state/event: sample-loss indicator
+    bool changed = true;      // context field change indicator (CIF0 bit 31)
+    double bandwidth = 0;     // Hz; NaN: not known (left out, 0 for DIFI)
+    double rf_freq = 0;       // Hz; NaN: not known
+    double ref_level = 0;     // dBm; NaN: not known
+    double sample_rate = 0;   // Hz; 0: not known
+    bool sample_loss = false; // state/event: sample-loss indicator
 };
 
 //! Largest context packet in bytes.

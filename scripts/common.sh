@@ -15,7 +15,7 @@ as_root() {
 # Debian 12 packages. Each scripts/* adds what it needs on top.
 BUILD_PACKAGES=(gnuradio-dev gnuradio pybind11-dev python3-numpy python3-pyqt5 cmake g++ make
     pkg-config libboost-test-dev liburing-dev libzmq3-dev python3-matplotlib)
-TEST_PACKAGES=(clang-format python3-venv)
+TEST_PACKAGES=(clang-format python3-venv tshark)
 # The kernel module and its QEMU guest (DESIGN §6).
 VM_PACKAGES=(linux-image-amd64 linux-headers-amd64 linux-source qemu-system-x86
     busybox-static cpio sparse iproute2 kmod ethtool)

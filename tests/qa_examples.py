@@ -138,6 +138,47 @@ class qa_examples(gr_unittest.TestCase):
             rx.wait()
             rx.stdout.close()
 
+    def test_vita49_tx_into_rx(self):
+        # The two VITA-49 examples together: the sim tone leaves the ring as
+        # VITA-49 (zcdma.udp_sink) and the receiving flowgraph prints the
+        # tags it took from the wire: the sender's context fields among them.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = str(s.getsockname()[1])
+        rx = subprocess.Popen(
+            [sys.executable, "-u", os.path.join(self.out, "zcdma_vita49_rx.py"), "--port", port],
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        tx = subprocess.Popen(
+            [sys.executable, "-u", os.path.join(self.out, "zcdma_vita49_tx.py"), "--port", port],
+            env=env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            os.set_blocking(rx.stdout.fileno(), False)
+            seen = b""
+            deadline = time.monotonic() + 60
+            while not all(k in seen for k in (b"rx_time", b"rx_rate", b"rx_freq")):
+                self.assertLess(time.monotonic(), deadline, seen.decode(errors="replace"))
+                self.assertIsNone(rx.poll(), seen.decode(errors="replace"))
+                self.assertIsNone(tx.poll(), "the sender exited")
+                select.select([rx.stdout], [], [], 0.2)
+                seen += rx.stdout.read() or b""
+            self.assertIn(b"1e+06", seen)  # rx_rate: the sender's samp_rate
+            tx.stdin.write(b"\n")  # "Press Enter to quit"
+            tx.stdin.flush()
+            self.assertEqual(tx.wait(30), 0)
+        finally:
+            for p in (tx, rx):
+                p.kill()
+                p.wait()
+                p.stdout.close()
+            tx.stdin.close()
+
     def samp_rate_flowgraph(self, blocks):
         """Compile a flowgraph with samp_rate = 250e3 and these zcdma sources
         (name: params); returns grcc's result."""

@@ -387,7 +387,6 @@ class qa_vita49_source(gr_unittest.TestCase):
             relay.port,
             framing="vita49",
             payload_size=1460,
-            zerocopy="off",  # loopback copies anyway; the subject here is the framing
             stream_id=0x1234,
             sample_rate=2e6,
         )

@@ -182,6 +182,7 @@ class vita49_source(gr.sync_block):
                 "other_stream",
                 "unsupported",
                 "context_skipped",
+                "socket_errors",
                 "rcvbuf",
             ),
             0,
@@ -280,10 +281,13 @@ class vita49_source(gr.sync_block):
                     n = sock.recv_into(views[slot], 0, socket.MSG_TRUNC)
                 except TimeoutError:
                     continue
-                except OSError:
-                    if self._stopping.is_set():
+                except OSError as e:
+                    if self._stopping.is_set() or sock.fileno() < 0:
                         break
-                    raise
+                    # Not fatal: count, say so once, and keep receiving.
+                    self._warn("socket_errors", f"vita49_source: recv: {e}")
+                    self._stopping.wait(0.01)
+                    continue
                 self._filled.put((slot, n))
                 slot = None
                 break
@@ -609,7 +613,8 @@ class vita49_source(gr.sync_block):
         """Counters: datagrams, packets (data packets output), context_packets,
         payload_bytes, items, lost_packets, lost_samples, overruns (zcdma_overrun
         tags), time_jumps, sample_loss_indicated, malformed, truncated,
-        other_stream, unsupported, context_skipped, rcvbuf (bytes granted)."""
+        other_stream, unsupported, context_skipped, socket_errors, rcvbuf
+        (bytes granted)."""
         return dict(self._stats)
 
     def context(self):

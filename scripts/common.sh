@@ -21,6 +21,12 @@ VM_PACKAGES=(linux-image-amd64 linux-headers-amd64 linux-source qemu-system-x86
     busybox-static cpio sparse iproute2 kmod ethtool)
 # DKMS check, 6.12 module BTF (pahole), the debug guest kernel's build.
 VM_PACKAGES+=(dkms dwarves flex bison bc libelf-dev)
+# ARM cross-builds of kmod/ against Debian's armhf/arm64 headers
+# (tests/vm/arm/debian-arm-kernel) and the dt-schema binding check.
+VM_PACKAGES+=(gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu linux-source-6.1
+    device-tree-compiler dt-schema)
+# The ARM VM (tests/vm/arm/vm-arm): QEMU's smdkc210, static armhf guest programs.
+VM_PACKAGES+=(qemu-system-arm libc6-dev-armhf-cross)
 
 install_packages() {
     local missing=()

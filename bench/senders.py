@@ -10,6 +10,11 @@ threads) and wall seconds it spent streaming, and the sink's and source's
 counters. A file, not stdout: GNU Radio logs there from its own threads.
 
     senders.py network|network-ring|zeromq|zcdma-on|zcdma-off|zcdma-auto RESULT PORT [RATE]
+    senders.py udp-network|udp-network-ring|udp-zcdma-{gso,nogso}-{on,off,auto} RESULT PORT
+
+The udp-* senders (bench/udp.py) send datagrams of ZCDMA_BENCH_UDP_PAYLOAD
+bytes (default 8968) with no header: network.udp_sink, and zcdma.udp_sink
+with GSO on or off and the given zero-copy mode.
 
 Without RATE (throughput): network and zeromq are fed by null_source,
 network-ring and zcdma by a lossless sim ring (sim:pattern=none: the producer writes nothing, as a
@@ -33,12 +38,13 @@ RING = "nbufs=64,bufsize=256k"
 # bench/guest.py: the receiver is outside the QEMU guest, the ring is /dev/zcdma0.
 HOST = os.environ.get("ZCDMA_BENCH_HOST", "127.0.0.1")
 DEVICE = os.environ.get("ZCDMA_BENCH_DEVICE")
+UDP_PAYLOAD = int(os.environ.get("ZCDMA_BENCH_UDP_PAYLOAD", "8968"))
 
 
 def build(kind, port, rate):
     tb = gr.top_block()
     src = None
-    if rate or kind.startswith("zcdma") or kind == "network-ring":
+    if rate or kind.startswith(("zcdma", "udp-zcdma")) or kind.endswith("network-ring"):
         dev = DEVICE or f"sim:pattern={PATTERN},rate={rate:g},{RING}"
         src = zcdma.source(dev, 8, slot_tags=rate > 0)
     if kind in ("network", "network-ring"):
@@ -46,6 +52,19 @@ def build(kind, port, rate):
     elif kind == "zeromq":
         # 3.10.5's PUSH binds; the receiver's PULL connects. hwm -1: zmq's default.
         snk = zeromq.push_sink(8, 1, f"tcp://{HOST}:{port}", 100, False, -1)
+    elif kind in ("udp-network", "udp-network-ring"):
+        snk = network.udp_sink(8, 1, HOST, port, 0, UDP_PAYLOAD, False)
+    elif kind.startswith("udp-zcdma-"):
+        _, _, gso, mode = kind.split("-")
+        snk = zcdma.udp_sink(
+            8,
+            HOST,
+            port,
+            payload_size=UDP_PAYLOAD,
+            zerocopy=mode,
+            gso=gso == "gso",
+            stats_interval=0,
+        )
     elif kind.startswith("zcdma-"):
         mode = kind.split("-", 1)[1]
         snk = zcdma.tcp_sink(8, HOST, port, zerocopy=mode, stats_interval=0)
@@ -67,7 +86,7 @@ def main():
     done.wait()
     r1, w1 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    stats = dict(snk.stats()) if kind.startswith("zcdma") else {}
+    stats = dict(snk.stats()) if kind.startswith(("zcdma", "udp-zcdma")) else {}
     if src is not None:
         stats["slots_dropped"] = src.get_device().stats.slots_dropped
     with open(result, "w") as f:

@@ -7,6 +7,7 @@
 
 #include "pattern_generator.h"
 #include "sigmf_meta_reader.h"
+#include <endian.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <system_error>
@@ -24,18 +25,42 @@ namespace zcdma {
 
 namespace {
 
-// DESIGN §5: little-endian uint64 word k at stream byte offset 8k.
+// Swaps the two bytes of each 16-bit lane of a little-endian word: the sc16
+// components of the counter, stored big-endian.
+constexpr uint64_t swap16_lanes(uint64_t x)
+{
+    return ((x & 0x00ff00ff00ff00ffull) << 8) | ((x >> 8) & 0x00ff00ff00ff00ffull);
+}
+
+// DESIGN §5: little-endian uint64 word k at stream byte offset 8k. With
+// format=sc16be the same words read as sc16 samples (four int16 components,
+// little-endian) are stored with each component big-endian, the byte order
+// VITA-49 carries: swapping every 16-bit lane gives the counter back.
 class counter_pattern : public pattern_generator
 {
 public:
+    explicit counter_pattern(bool sc16be, size_t sample_size)
+        : d_sc16be(sc16be), d_sample_size(sample_size)
+    {
+    }
     void fill(uint8_t* dst, size_t nbytes, uint64_t offset) override
     {
         auto* w = reinterpret_cast<uint64_t*>(dst);
         const uint64_t first = offset / 8;
-        for (size_t i = 0; i < nbytes / 8; i++)
-            w[i] = htole64(first + i);
+        if (d_sc16be) {
+            for (size_t i = 0; i < nbytes / 8; i++)
+                w[i] = swap16_lanes(htole64(first + i));
+        } else {
+            for (size_t i = 0; i < nbytes / 8; i++)
+                w[i] = htole64(first + i);
+        }
     }
     std::string name() const override { return "counter"; }
+    size_t sample_size() const override { return d_sample_size; }
+
+private:
+    bool d_sc16be;
+    size_t d_sample_size;
 };
 
 class zeros_pattern : public pattern_generator
@@ -54,7 +79,7 @@ public:
     std::string name() const override { return "none"; }
 };
 
-enum class sample_format { fc32, sc16, f32 };
+enum class sample_format { fc32, sc16, sc16be, f32 };
 
 size_t format_size(sample_format f)
 {
@@ -62,6 +87,7 @@ size_t format_size(sample_format f)
     case sample_format::fc32:
         return 8;
     case sample_format::sc16:
+    case sample_format::sc16be:
         return 4;
     case sample_format::f32:
         return 4;
@@ -71,13 +97,15 @@ size_t format_size(sample_format f)
 
 std::string parse_format_name(device_spec& spec)
 {
-    return spec.get_choice("format", "fc32", { "fc32", "sc16", "f32" });
+    return spec.get_choice("format", "fc32", { "fc32", "sc16", "sc16be", "f32" });
 }
 
 sample_format to_format(const std::string& f)
 {
     if (f == "sc16")
         return sample_format::sc16;
+    if (f == "sc16be")
+        return sample_format::sc16be;
     if (f == "f32")
         return sample_format::f32;
     return sample_format::fc32;
@@ -99,6 +127,14 @@ void store(uint8_t* dst, size_t n, sample_format f, float re, float im)
     case sample_format::sc16: {
         int16_t v[2] = { static_cast<int16_t>(std::lrint(re * 32767.0f)),
                          static_cast<int16_t>(std::lrint(im * 32767.0f)) };
+        memcpy(dst + n * 4, v, 4);
+        break;
+    }
+    case sample_format::sc16be: {
+        uint16_t v[2] = { htobe16(static_cast<uint16_t>(
+                              static_cast<int16_t>(std::lrint(re * 32767.0f)))),
+                          htobe16(static_cast<uint16_t>(
+                              static_cast<int16_t>(std::lrint(im * 32767.0f)))) };
         memcpy(dst + n * 4, v, 4);
         break;
     }
@@ -160,7 +196,7 @@ public:
         for (size_t i = 0; i < count; i++) {
             float re = d_ampl * d_dist(d_rng);
             float im = d_ampl * d_dist(d_rng);
-            if (d_format == sample_format::sc16) {
+            if (d_format == sample_format::sc16 || d_format == sample_format::sc16be) {
                 re = std::fmax(-1.0f, std::fmin(1.0f, re));
                 im = std::fmax(-1.0f, std::fmin(1.0f, im));
             }
@@ -295,8 +331,8 @@ std::unique_ptr<pattern_generator> pattern_generator::make(device_spec& spec,
     if (p != "tone") {
         spec.forbid("freq", "applies only to pattern=tone");
     }
-    if (p != "tone" && p != "noise" && p != "file")
-        spec.forbid("format", "applies only to pattern=tone, noise and file");
+    if (p != "tone" && p != "noise" && p != "file" && p != "counter")
+        spec.forbid("format", "applies only to pattern=tone, noise, counter and file");
     if (p != "tone" && p != "noise") {
         spec.forbid("ampl", "applies only to pattern=tone and pattern=noise");
     }
@@ -305,8 +341,14 @@ std::unique_ptr<pattern_generator> pattern_generator::make(device_spec& spec,
     if (p != "file")
         spec.forbid("file", "applies only to pattern=file");
 
-    if (p == "counter")
-        return std::make_unique<counter_pattern>();
+    if (p == "counter") {
+        if (!spec.has("format"))
+            return std::make_unique<counter_pattern>(false, 0);
+        // The counter is sc16 data in either byte order; fc32/f32 would be
+        // the same bytes under a wrong name.
+        const std::string f = spec.get_choice("format", "sc16", { "sc16", "sc16be" });
+        return std::make_unique<counter_pattern>(f == "sc16be", 4);
+    }
     if (p == "zeros")
         return std::make_unique<zeros_pattern>();
     if (p == "none")

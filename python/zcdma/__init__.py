@@ -12,5 +12,12 @@ with dev.acquire(timeout=1.0) as buf:
     samples = buf.array(numpy.complex64)   # read-only view of the DMA pages
 """
 
-from .counter_pattern import CounterReceiver, check_counter, counter_words  # noqa: F401
+from .counter_pattern import (  # noqa: F401
+    CounterReceiver,
+    check_counter,
+    check_counter_complex,
+    counter_complex,
+    counter_words,
+)
+from .vita49_source import vita49_source  # noqa: F401
 from .zcdma_python import *  # noqa: F401,F403

@@ -3,7 +3,13 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""The counter pattern (DESIGN §5): little-endian uint64 word k at byte 8k."""
+"""The counter pattern (DESIGN §5): little-endian uint64 word k at byte 8k.
+
+The sim's `format=sc16be` writes the same words read as sc16 samples (four
+16-bit components per word) with each component big-endian, the VITA-49 byte
+order: `check_counter(data, offset, sc16be=True)` checks that form, and
+`check_counter_complex()` the complex64 samples a receiver made of it.
+"""
 
 import socket
 import struct
@@ -18,17 +24,42 @@ def counter_words(first_word, count):
     return numpy.arange(first_word, first_word + count, dtype=WORD)
 
 
-def check_counter(data, first_byte):
+def check_counter(data, first_byte, sc16be=False):
     """Count the words of `data` that differ from the pattern.
 
     `data` is any buffer-like object (numpy array, bytes, memoryview) that
     starts at stream byte offset `first_byte`; both must be word aligned.
+    sc16be=True: `data` has each 16-bit component big-endian (sim format=sc16be).
     """
     raw = numpy.frombuffer(data, dtype=numpy.uint8)
     if first_byte % 8 or raw.size % 8:
         raise ValueError(f"counter check needs whole words: offset {first_byte}, {raw.size} bytes")
+    if sc16be:
+        raw = raw.view(">u2").astype("<u2").view(numpy.uint8)
     words = raw.view(WORD)
     return int(numpy.count_nonzero(words != counter_words(first_byte // 8, words.size)))
+
+
+def counter_complex(first_sample, count, scale=1.0 / 32768):
+    """The counter as complex64 sc16 samples times `scale` (what a receiver
+    that converts sc16 to complex64 gives): sample n is the n-th pair of
+    16-bit components of the little-endian words."""
+    if first_sample % 2 or count % 2:
+        raise ValueError(f"counter samples come in pairs: first {first_sample}, count {count}")
+    comps = counter_words(first_sample // 2, count // 2).view("<i2").astype(numpy.float32)
+    return (comps[0::2] + 1j * comps[1::2]).astype(numpy.complex64) * numpy.float32(scale)
+
+
+def check_counter_complex(samples, first_sample, scale=1.0 / 32768):
+    """Count the complex64 samples that differ from counter_complex(); a
+    sample is one sc16 sample, stream byte offset 4 * first_sample."""
+    samples = numpy.asarray(samples, dtype=numpy.complex64)
+    if first_sample % 2 or samples.size % 2:
+        raise ValueError(
+            f"counter check needs whole words: sample {first_sample}, {samples.size} samples"
+        )
+    expect = counter_complex(first_sample, samples.size, scale)
+    return int(numpy.count_nonzero(samples != expect))
 
 
 class CounterReceiver:

@@ -429,6 +429,33 @@ class qa_device(gr_unittest.TestCase):
             zcdma.with_samp_rate("sim", 1e6, 0)
 
     @unittest.skipUnless(IS_SIM, "sim patterns")
+    def test_sim_sc16be_counter(self):
+        # The counter with every 16-bit component big-endian: read as
+        # big-endian int16 it is the little-endian counter's int16 view.
+        dev = zcdma.device("sim:pattern=counter,format=sc16be,nbufs=4,bufsize=4096")
+        dev.start()
+        bad = 0
+        for _ in range(9):
+            with dev.acquire(timeout=5.0) as buf:
+                first = buf.seq * 4096
+                raw = buf.array()
+                expect = zcdma.counter_words(first // 8, 512).view("<i2")
+                self.assertTrue(numpy.array_equal(raw.view(">i2"), expect))
+                bad += zcdma.check_counter(raw, first, sc16be=True)
+                self.assertGreater(zcdma.check_counter(raw, first), 0)
+                c = raw.view(">i2").astype(numpy.float32) / 32768
+                c = (c[0::2] + 1j * c[1::2]).astype(numpy.complex64)
+                bad += zcdma.check_counter_complex(c, first // 4)
+        dev.stop()
+        self.assertEqual(bad, 0)
+        self.assertEqual(
+            zcdma.device("sim:pattern=counter,format=sc16be,samp_rate=1e6").info.rate, 4e6
+        )
+        for text in ("sim:pattern=counter,format=fc32", "sim:pattern=zeros,format=sc16be"):
+            with self.assertRaisesRegex(ValueError, "format"):
+                zcdma.device(text)
+
+    @unittest.skipUnless(IS_SIM, "sim patterns")
     def test_patterns(self):
         dev = zcdma.device("sim:pattern=tone,format=fc32,freq=0.125,ampl=0.5,bufsize=4096")
         dev.start()

@@ -17,10 +17,23 @@
 #include <linux/wait.h>
 #include <uapi/linux/zcdma.h>
 
-#include "zcdma_periph.h"
+#include "zcdma_sim.h"
+
+/* DT/software-node properties (all optional; docs/kernel.md). */
+#define ZCDMA_PROP_RATE		"gr-zcdma,bytes-per-second"
+#define ZCDMA_PROP_FIFO		"gr-zcdma,fifo-address"
+#define ZCDMA_PROP_WIDTH	"gr-zcdma,bus-width"
+#define ZCDMA_PROP_BURST	"gr-zcdma,burst"
 
 /* Largest slot CONFIG and the bufsize parameter accept. */
 #define ZCDMA_MAX_BUFSIZE	((u32)SZ_256M)
+
+/* How the slots lost before an overrun slot were counted (uapi flags). */
+enum zcdma_drops {
+	ZCDMA_DROPS_EXACT,	/* the engine counted them (zcdma_sim) */
+	ZCDMA_DROPS_ESTIMATED,	/* from the stream rate and the time dry */
+	ZCDMA_DROPS_UNKNOWN,	/* the engine ran dry; no rate to tell */
+};
 
 enum zcdma_slot_state {
 	ZCDMA_SLOT_FREE,	/* owned by the driver, not queued */
@@ -43,6 +56,11 @@ struct zcdma_slot {
 	u64 bytes;			/* filled: valid bytes (residue off) */
 	bool overrun;
 	bool error;			/* filled: the transfer failed */
+	dma_cookie_t cookie;		/* queued: the engine's cookie */
+	enum zcdma_drops drops;		/* filled: how @dropped was counted */
+	bool after_dry;			/* queued: first after the engine ran dry */
+	u64 dry_ns;			/* after_dry: when it ran dry, */
+	u64 restart_ns;			/* and when this slot restarted it */
 };
 
 /*
@@ -75,6 +93,7 @@ struct zcdma_stats_counters {
 	u64 bytes_filled;
 	u64 slots_failed;
 	u64 slots_short;
+	u64 slots_dropped;
 };
 
 struct zcdma_dev {
@@ -107,15 +126,27 @@ struct zcdma_dev {
 	u32 filled;			/* slots FILLED */
 	u32 held;
 	u64 next_seq;			/* DMA transfers completed + dropped */
-	u64 dropped_seen;		/* feedback.dropped at the last completion */
+	u64 dropped_seen;		/* sim: its count at the last completion */
 	u64 last_done_ns;		/* CLOCK_REALTIME of the last completion */
+	bool dry;			/* running, nothing queued: data is lost */
+	u64 dry_ns;			/* CLOCK_MONOTONIC when it ran dry */
+	bool restart;			/* a new ring: restart the sim's stream */
 	struct zcdma_stats_counters stats;
-	struct zcdma_periph_config feedback;
+	atomic_t cb_running;		/* completion callbacks in progress */
+
+	/* Fixed at probe. */
+	const struct zcdma_sim_ops *sim;	/* exact drops (zcdma_sim) */
+	bool rate_known;		/* ZCDMA_PROP_RATE given */
+	u64 rate;			/* bytes/s; 0: flow-controlled, no loss */
+	dma_addr_t fifo_addr;		/* the peripheral's FIFO; 0: none */
+	u32 width;			/* bus width in bytes */
+	u32 burst;			/* maxburst, in words */
+	u32 max_seg;			/* longest sg entry the engine takes */
 };
 
 /* zcdma_ring.c */
 struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
-				    size_t bufsize);
+				    size_t bufsize, u32 max_seg);
 void zcdma_ring_get(struct zcdma_ring *ring);
 void zcdma_ring_put(struct zcdma_ring *ring);
 void zcdma_ring_unmap_dma(struct zcdma_ring *ring);
@@ -125,6 +156,7 @@ bool zcdma_ring_mapped(struct zcdma_ring *ring);
 /* zcdma_dma.c */
 int zcdma_dma_start(struct zcdma_dev *zd);
 void zcdma_dma_stop(struct zcdma_dev *zd);
+void zcdma_dma_quiesce(struct zcdma_dev *zd);
 void zcdma_dma_refill(struct zcdma_dev *zd);
 int zcdma_dma_sync_for_cpu(struct zcdma_ring *ring, struct zcdma_slot *slot);
 void zcdma_dma_sync_for_device(struct zcdma_ring *ring,
@@ -134,6 +166,7 @@ void zcdma_dma_sync_for_device(struct zcdma_ring *ring,
 long zcdma_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int zcdma_ensure_ring(struct zcdma_dev *zd);
 int zcdma_claim(struct zcdma_dev *zd, struct file *file);
+u64 zcdma_dropped_now(struct zcdma_dev *zd);
 struct zcdma_ring *zcdma_swap_ring(struct zcdma_dev *zd,
 				   struct zcdma_ring *ring);
 

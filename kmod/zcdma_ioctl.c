@@ -57,8 +57,8 @@ struct zcdma_ring *zcdma_swap_ring(struct zcdma_dev *zd,
 		zd->next_seq = 0;
 		zd->dropped_seen = 0;
 		memset(&zd->stats, 0, sizeof(zd->stats));
-		atomic64_set(&zd->feedback.dropped, 0);
-		zd->feedback.restart = true;
+		zd->dry = false;
+		zd->restart = true;
 	}
 	spin_unlock_irqrestore(&zd->slock, flags);
 	return old;
@@ -73,7 +73,7 @@ int zcdma_ensure_ring(struct zcdma_dev *zd)
 	if (zd->ring)
 		return 0;
 	ring = zcdma_ring_alloc(dmaengine_get_dma_device(zd->chan),
-				zd->cfg_nbufs, zd->cfg_bufsize);
+				zd->cfg_nbufs, zd->cfg_bufsize, zd->max_seg);
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
 	for (i = 0; i < ring->nbufs; i++) {
@@ -99,6 +99,10 @@ static int zcdma_ioc_info(struct zcdma_dev *zd, void __user *arg)
 		info.flags |= ZCDMA_INFO_RUNNING;
 	if (zd->ring && zcdma_ring_mapped(zd->ring))
 		info.flags |= ZCDMA_INFO_MAPPED;
+	if (zd->sim || (zd->rate_known && !zd->rate))
+		info.flags |= ZCDMA_INFO_DROPS_EXACT;
+	else if (zd->rate_known)
+		info.flags |= ZCDMA_INFO_DROPS_ESTIMATED;
 	mutex_unlock(&zd->lock);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -256,6 +260,10 @@ static int zcdma_acquire_one(struct zcdma_dev *zd, struct zcdma_acquire *acq,
 	acq->timestamp_ns = slot->timestamp_ns;
 	acq->dropped = slot->dropped;
 	acq->flags = slot->overrun ? ZCDMA_BUF_OVERRUN : 0;
+	if (slot->overrun && slot->drops == ZCDMA_DROPS_ESTIMATED)
+		acq->flags |= ZCDMA_BUF_DROPS_ESTIMATED;
+	if (slot->overrun && slot->drops == ZCDMA_DROPS_UNKNOWN)
+		acq->flags |= ZCDMA_BUF_DROPS_UNKNOWN;
 	if (slot->error)
 		acq->flags |= ZCDMA_BUF_ERROR;
 	spin_unlock_irqrestore(&zd->slock, flags);
@@ -380,6 +388,20 @@ out:
 	return ret;
 }
 
+/*
+ * Slots dropped so far (slock held): those folded into the sequence, and
+ * with zcdma_sim those it lost since the last completion too.
+ */
+u64 zcdma_dropped_now(struct zcdma_dev *zd)
+{
+	u64 n = zd->stats.slots_dropped;
+
+	lockdep_assert_held(&zd->slock);
+	if (zd->sim && zd->running && zd->chan)
+		n += zd->sim->dropped(zd->chan) - zd->dropped_seen;
+	return n;
+}
+
 static int zcdma_ioc_stats(struct zcdma_dev *zd, void __user *arg)
 {
 	struct zcdma_stats st = {};
@@ -389,7 +411,7 @@ static int zcdma_ioc_stats(struct zcdma_dev *zd, void __user *arg)
 	st.slots_filled = zd->stats.slots_filled;
 	st.slots_acquired = zd->stats.slots_acquired;
 	st.slots_released = zd->stats.slots_released;
-	st.slots_dropped = atomic64_read(&zd->feedback.dropped);
+	st.slots_dropped = zcdma_dropped_now(zd);
 	st.slots_discarded = zd->stats.slots_discarded;
 	st.overruns = zd->stats.overruns;
 	st.bytes_filled = zd->stats.bytes_filled;

@@ -17,6 +17,7 @@
  *	ioctl(fd, ZCDMA_IOC_START);
  *	ioctl(fd, ZCDMA_IOC_ACQUIRE, &acq);  ...  ioctl(fd, ZCDMA_IOC_RELEASE, &rel);
  */
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
@@ -24,6 +25,7 @@
 #include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/poll.h>
+#include <linux/property.h>
 #include <linux/slab.h>
 
 #include "zcdma.h"
@@ -203,10 +205,48 @@ static struct zcdma_stat_attr zcdma_stat_attrs[] = {
 static ssize_t slots_dropped_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&zcdma_from_dev(dev)->feedback.dropped));
+	struct zcdma_dev *zd = zcdma_from_dev(dev);
+	unsigned long flags;
+	u64 n;
+
+	spin_lock_irqsave(&zd->slock, flags);
+	n = zcdma_dropped_now(zd);
+	spin_unlock_irqrestore(&zd->slock, flags);
+	return sysfs_emit(buf, "%llu\n", n);
 }
 static DEVICE_ATTR_RO(slots_dropped);
+
+/* How lost slots are counted: exact, estimated (rate) or unknown. */
+static ssize_t drops_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct zcdma_dev *zd = zcdma_from_dev(dev);
+
+	if (zd->sim)
+		return sysfs_emit(buf, "exact (zcdma_sim)\n");
+	if (!zd->rate_known)
+		return sysfs_emit(buf, "unknown (no %s)\n", ZCDMA_PROP_RATE);
+	if (!zd->rate)
+		return sysfs_emit(buf, "exact (flow-controlled: none)\n");
+	return sysfs_emit(buf, "estimated (%llu bytes/s)\n", zd->rate);
+}
+static DEVICE_ATTR_RO(drops);
+
+/* Scatterlist entries of a slot (after mapping); 0 without a ring. */
+static ssize_t sg_entries_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct zcdma_dev *zd = zcdma_from_dev(dev);
+	unsigned long flags;
+	u32 n = 0;
+
+	spin_lock_irqsave(&zd->slock, flags);
+	if (zd->ring)
+		n = zd->ring->slots[0].sgt.nents;
+	spin_unlock_irqrestore(&zd->slock, flags);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(sg_entries);
 
 /* The ring's geometry, or the one the next ring gets. */
 static void zcdma_geometry(struct zcdma_dev *zd, u32 *n, size_t *size)
@@ -253,6 +293,8 @@ static struct attribute *zcdma_attrs[] = {
 	&dev_attr_bufsize.attr,
 	&dev_attr_running.attr,
 	&dev_attr_slots_dropped.attr,
+	&dev_attr_drops.attr,
+	&dev_attr_sg_entries.attr,
 	&zcdma_stat_attrs[0].attr.attr,
 	&zcdma_stat_attrs[1].attr.attr,
 	&zcdma_stat_attrs[2].attr.attr,
@@ -262,6 +304,169 @@ static struct attribute *zcdma_attrs[] = {
 	NULL,
 };
 ATTRIBUTE_GROUPS(zcdma);
+
+/*
+ * ZCDMA_PROP_RATE: a u64 (/bits/ 64 in a device tree) or a u32. Absent:
+ * lost slots are reported as unknown.
+ */
+static int zcdma_read_rate(struct zcdma_dev *zd)
+{
+	struct device *dev = zd->dev;
+	u32 r32;
+
+	if (!device_property_present(dev, ZCDMA_PROP_RATE))
+		return 0;
+	if (!device_property_read_u64(dev, ZCDMA_PROP_RATE, &zd->rate)) {
+		zd->rate_known = true;
+	} else if (!device_property_read_u32(dev, ZCDMA_PROP_RATE, &r32)) {
+		zd->rate = r32;
+		zd->rate_known = true;
+	} else {
+		return dev_err_probe(dev, -EINVAL,
+				     "%s: want a u32 or a /bits/ 64 u64\n",
+				     ZCDMA_PROP_RATE);
+	}
+	return 0;
+}
+
+/*
+ * zcdma_sim counts lost slots exactly; only its own channels, and only
+ * when it offers that (not with its generic=1). No module dependency.
+ */
+static void zcdma_find_sim(struct zcdma_dev *zd)
+{
+	const struct zcdma_sim_ops *(*get_ops)(struct dma_chan *chan);
+
+	if (strcmp(dev_driver_string(zd->chan->device->dev), "zcdma-sim-dma"))
+		return;
+	get_ops = symbol_get(zcdma_sim_get_ops);
+	if (!get_ops)
+		return;
+	zd->sim = get_ops(zd->chan);
+	if (!zd->sim)
+		symbol_put(zcdma_sim_get_ops);
+}
+
+static void zcdma_put_sim(struct zcdma_dev *zd)
+{
+	if (zd->sim)
+		symbol_put(zcdma_sim_get_ops);
+	zd->sim = NULL;
+}
+
+/* An optional u64 (/bits/ 64) or u32 property: -ENOENT when absent. */
+static int zcdma_read_u64(struct device *dev, const char *name, u64 *val)
+{
+	u32 v32;
+
+	if (!device_property_present(dev, name))
+		return -ENOENT;
+	if (!device_property_read_u64(dev, name, val))
+		return 0;
+	if (!device_property_read_u32(dev, name, &v32)) {
+		*val = v32;
+		return 0;
+	}
+	return dev_err_probe(dev, -EINVAL, "%s: want a u32 or a /bits/ 64 u64\n",
+			     name);
+}
+
+/*
+ * The peripheral side of the channel, from the device tree (or software
+ * node), checked against what the channel says it can do: it must read
+ * from a device into memory, at the bus width and burst asked for, and
+ * its longest segment must hold at least one word.
+ */
+static int zcdma_setup_channel(struct zcdma_dev *zd)
+{
+	const char *name = dma_chan_name(zd->chan);
+	struct device *dev = zd->dev;
+	struct dma_slave_caps caps;
+	u32 seg, unit;
+	u64 fifo;
+	int ret;
+
+	ret = dma_get_slave_caps(zd->chan, &caps);
+	if (ret)
+		return dev_err_probe(dev, ret,
+				     "DMA channel %s reports no slave capabilities\n",
+				     name);
+	if (!(caps.directions & BIT(DMA_DEV_TO_MEM)))
+		return dev_err_probe(dev, -EINVAL,
+				     "DMA channel %s cannot do DEV_TO_MEM (directions %#x)\n",
+				     name, caps.directions);
+
+	ret = zcdma_read_u64(dev, ZCDMA_PROP_FIFO, &fifo);
+	if (!ret) {
+		if (fifo != (dma_addr_t)fifo)
+			return dev_err_probe(dev, -EINVAL,
+					     "%s = <%#llx>: beyond a %zu-bit bus address\n",
+					     ZCDMA_PROP_FIFO, fifo,
+					     sizeof(dma_addr_t) * 8);
+		zd->fifo_addr = fifo;
+	} else if (ret != -ENOENT) {
+		return ret;
+	}
+
+	if (device_property_present(dev, ZCDMA_PROP_WIDTH)) {
+		if (device_property_read_u32(dev, ZCDMA_PROP_WIDTH, &zd->width))
+			return dev_err_probe(dev, -EINVAL, "%s: want a u32\n",
+					     ZCDMA_PROP_WIDTH);
+		if (zd->width != 1 && zd->width != 2 && zd->width != 4 &&
+		    zd->width != 8)
+			return dev_err_probe(dev, -EINVAL,
+					     "%s = <%u>: want 1, 2, 4 or 8 (bytes)\n",
+					     ZCDMA_PROP_WIDTH, zd->width);
+		if (caps.src_addr_widths &&
+		    !(caps.src_addr_widths & BIT(zd->width)))
+			return dev_err_probe(dev, -EINVAL,
+					     "%s = <%u>: DMA channel %s cannot read %u-byte words (src_addr_widths %#x)\n",
+					     ZCDMA_PROP_WIDTH, zd->width, name,
+					     zd->width, caps.src_addr_widths);
+	} else {
+		/* The widest the channel reads, up to 8 bytes. */
+		for (zd->width = 8; zd->width; zd->width >>= 1)
+			if (caps.src_addr_widths & BIT(zd->width))
+				break;
+		if (!zd->width)
+			return dev_err_probe(dev, -EINVAL,
+					     "DMA channel %s reads no 1, 2, 4 or 8-byte words (src_addr_widths %#x); set %s\n",
+					     name, caps.src_addr_widths,
+					     ZCDMA_PROP_WIDTH);
+	}
+
+	zd->burst = 1;
+	if (device_property_present(dev, ZCDMA_PROP_BURST) &&
+	    device_property_read_u32(dev, ZCDMA_PROP_BURST, &zd->burst))
+		return dev_err_probe(dev, -EINVAL, "%s: want a u32\n",
+				     ZCDMA_PROP_BURST);
+	if (!zd->burst || (caps.max_burst && zd->burst > caps.max_burst))
+		return dev_err_probe(dev, -EINVAL,
+				     "%s = <%u>: DMA channel %s bursts 1 to %u words\n",
+				     ZCDMA_PROP_BURST, zd->burst, name,
+				     caps.max_burst);
+	unit = zd->width * zd->burst;
+	if (PAGE_SIZE % unit)
+		return dev_err_probe(dev, -EINVAL,
+				     "%s x %s = %u bytes: must divide the page size %lu\n",
+				     ZCDMA_PROP_BURST, ZCDMA_PROP_WIDTH, unit,
+				     PAGE_SIZE);
+
+	/* Slot sg entries longer than the engine's segments are split. */
+	seg = dma_get_max_seg_size(dmaengine_get_dma_device(zd->chan));
+	zd->max_seg = seg >= unit ? rounddown(seg, unit) : rounddown(seg, zd->width);
+	if (!zd->max_seg)
+		return dev_err_probe(dev, -EINVAL,
+				     "DMA channel %s: maximum segment %u bytes is below the %u-byte bus width\n",
+				     name, seg, zd->width);
+	dev_info(dev, "DMA channel %s: FIFO %pad, %u-byte words, bursts of %u, segments up to %u bytes, residue %s\n",
+		 name, &zd->fifo_addr, zd->width, zd->burst, zd->max_seg,
+		 caps.residue_granularity == DMA_RESIDUE_GRANULARITY_DESCRIPTOR ?
+		 "per descriptor" :
+		 caps.residue_granularity == DMA_RESIDUE_GRANULARITY_SEGMENT ?
+		 "per segment" : "per burst");
+	return 0;
+}
 
 static int zcdma_probe(struct platform_device *pdev)
 {
@@ -288,12 +493,19 @@ static int zcdma_probe(struct platform_device *pdev)
 		return ret;
 	}
 
+	ret = zcdma_read_rate(zd);
+	if (ret)
+		goto err_put;
 	zd->chan = dma_request_chan(dev, "rx");
 	if (IS_ERR(zd->chan)) {
 		ret = dev_err_probe(dev, PTR_ERR(zd->chan),
 				    "no \"rx\" DMA channel\n");
 		goto err_put;
 	}
+	ret = zcdma_setup_channel(zd);
+	if (ret)
+		goto err_release_chan;
+	zcdma_find_sim(zd);
 
 	snprintf(zd->name, sizeof(zd->name), "zcdma%d", zd->id);
 	zd->misc.minor = MISC_DYNAMIC_MINOR;
@@ -307,11 +519,13 @@ static int zcdma_probe(struct platform_device *pdev)
 		goto err_release_chan;
 
 	platform_set_drvdata(pdev, zd);
-	dev_info(dev, "/dev/%s on DMA channel %s\n", zd->name,
-		 dma_chan_name(zd->chan));
+	dev_info(dev, "/dev/%s on DMA channel %s, lost slots %s\n", zd->name,
+		 dma_chan_name(zd->chan), zd->sim ? "counted by zcdma_sim" :
+		 !zd->rate_known ? "unknown" : zd->rate ? "estimated" : "none");
 	return 0;
 
 err_release_chan:
+	zcdma_put_sim(zd);
 	dma_release_channel(zd->chan);
 err_put:
 	zcdma_dev_put(zd);
@@ -332,8 +546,14 @@ static void zcdma_remove(struct platform_device *pdev)
 	old = zcdma_swap_ring(zd, NULL);
 	if (old)
 		zcdma_ring_unmap_dma(old);
+	/*
+	 * The provider stops calling back once the channel is released
+	 * (pl330 kills its tasklet); wait for a callback still running.
+	 */
 	dma_release_channel(zd->chan);
-	zd->chan = NULL;
+	zcdma_dma_quiesce(zd);
+	zcdma_put_sim(zd);
+	WRITE_ONCE(zd->chan, NULL);
 	mutex_unlock(&zd->lock);
 	if (old)
 		zcdma_ring_put(old);

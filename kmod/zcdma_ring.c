@@ -65,8 +65,40 @@ void zcdma_ring_unmap_dma(struct zcdma_ring *ring)
 	up_write(&ring->map_lock);
 }
 
+/*
+ * A slot's sg table: contiguous pages merged up to @max_seg bytes; with
+ * @max_seg below a page, every page split into entries of at most that.
+ */
+static int zcdma_slot_sgt(struct sg_table *sgt, struct page **pages,
+			  unsigned long npages, u32 max_seg)
+{
+	unsigned int per_page, i, k;
+	struct scatterlist *sg;
+	int ret;
+
+	if (max_seg >= PAGE_SIZE)
+		return sg_alloc_table_from_pages_segment(sgt, pages, npages, 0,
+							 npages << PAGE_SHIFT,
+							 max_seg, ZCDMA_GFP);
+	per_page = DIV_ROUND_UP(PAGE_SIZE, max_seg);
+	ret = sg_alloc_table(sgt, npages * per_page, ZCDMA_GFP);
+	if (ret)
+		return ret;
+	sg = sgt->sgl;
+	for (i = 0; i < npages; i++) {
+		for (k = 0; k < per_page; k++) {
+			u32 off = k * max_seg;
+
+			sg_set_page(sg, pages[i], min_t(u32, max_seg, PAGE_SIZE - off),
+				    off);
+			sg = sg_next(sg);
+		}
+	}
+	return 0;
+}
+
 struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
-				    size_t bufsize)
+				    size_t bufsize, u32 max_seg)
 {
 	unsigned long pages_per_slot = bufsize >> PAGE_SHIFT;
 	struct zcdma_ring *ring;
@@ -108,11 +140,8 @@ struct zcdma_ring *zcdma_ring_alloc(struct device *dma_dev, u32 nbufs,
 	for (s = 0; s < nbufs; s++) {
 		struct sg_table *sgt = &ring->slots[s].sgt;
 
-		ret = sg_alloc_table_from_pages_segment(sgt,
-							ring->pages + s * pages_per_slot,
-							pages_per_slot, 0, bufsize,
-							dma_get_max_seg_size(dma_dev),
-							ZCDMA_GFP);
+		ret = zcdma_slot_sgt(sgt, ring->pages + s * pages_per_slot,
+				     pages_per_slot, max_seg);
 		if (ret)
 			goto err_free;
 	}

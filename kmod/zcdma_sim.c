@@ -23,14 +23,38 @@
  *   descs_unacked (read only)  completed descriptors the client has not
  *		acked (prepared without DMA_CTRL_ACK); the sim honours the
  *		flag and keeps those until they are acked
+ *   reorder=1	complete transfers in pairs out of order, as pl330 does: the
+ *		second one's callback runs in the engine thread while the
+ *		first one's runs from a workqueue on the other CPU, each
+ *		cookie reported complete just before its own callback (the
+ *		data is still written in stream order); reordered (read
+ *		only) counts the pairs
+ *
+ * Each completed cookie's result is kept for dmaengine_tx_status():
+ * DMA_ERROR for a failed transfer, the residue of a short one, so a client
+ * on the legacy callback (no dmaengine_result) learns both.
  *
  * rate (bytes/s) = 0 completes queued descriptors as fast as they come and
- * never loses data; rate > 0 produces one slot per bufsize/rate seconds and,
- * when nothing is queued, loses that slot (counted for the client through
- * struct zcdma_periph_config) while the counter still advances.
+ * never loses data; rate > 0 produces one slot (the size of the last
+ * descriptor) per slot/rate seconds and, when nothing is queued, loses that
+ * slot while the counter still advances. dropped (read only) counts the lost
+ * slots since load. zcdma.ko learns them exactly through zcdma_sim_get_ops()
+ * (zcdma_sim.h), never through dma_slave_config; generic=1 (at load) hides
+ * that, so zcdma.ko detects overruns as on any other engine.
+ *
+ * Capabilities it advertises (at load, for the client's probe checks):
+ * max_seg (longest sg entry it takes, default 64 KiB: it refuses longer
+ * ones), widths (src_addr_widths, bit N = N-byte words, default 8 bytes
+ * only), max_burst (default 16), dev_to_mem=0 (only MEM_TO_DEV: the client
+ * must refuse it). What the client configured reads back in cfg_src_addr,
+ * cfg_width and cfg_burst; the longest sg entry and the entries of the last
+ * descriptor in seg_max_seen and last_nents.
  *
  * It also registers the "zcdma" platform device and the dma_slave_map entry
  * ("zcdma.0", "rx"), so loading zcdma_sim.ko then zcdma.ko gives /dev/zcdma0.
+ * props="name=value;..." gives that device software-node properties, as a
+ * device tree would: u32 values, u64 when written "u64:value" or too big
+ * for u32 (e.g. props="gr-zcdma,bytes-per-second=u64:200000000").
  */
 #include <linux/delay.h>
 #include <linux/dma-direct.h>
@@ -45,8 +69,11 @@
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
-#include "zcdma_periph.h"
+#include <linux/property.h>
+
+#include "zcdma_sim.h"
 
 static unsigned long rate;
 module_param(rate, ulong, 0644);
@@ -87,6 +114,62 @@ static unsigned long short_bytes;
 module_param(short_bytes, ulong, 0644);
 MODULE_PARM_DESC(short_bytes, "bytes a short transfer writes (0 = half the slot)");
 
+static bool reorder;
+module_param(reorder, bool, 0644);
+MODULE_PARM_DESC(reorder, "complete transfers in pairs, the second first, from two contexts");
+
+static bool generic;
+module_param(generic, bool, 0444);
+MODULE_PARM_DESC(generic, "hide the exact drop count from zcdma.ko (it estimates, as on hardware)");
+
+static unsigned long dropped;
+module_param(dropped, ulong, 0444);
+MODULE_PARM_DESC(dropped, "slots lost since load (nothing queued when their data came)");
+
+static char *props;
+module_param(props, charp, 0444);
+MODULE_PARM_DESC(props, "properties of the zcdma device: name=[u64:]value;...");
+
+static unsigned int max_seg;
+module_param(max_seg, uint, 0444);
+MODULE_PARM_DESC(max_seg, "longest sg entry the engine takes (bytes; 0 = 64 KiB)");
+
+static unsigned int widths = BIT(DMA_SLAVE_BUSWIDTH_8_BYTES);
+module_param(widths, uint, 0444);
+MODULE_PARM_DESC(widths, "src_addr_widths advertised (bit N: N-byte words)");
+
+static unsigned int max_burst = 16;
+module_param(max_burst, uint, 0444);
+MODULE_PARM_DESC(max_burst, "max_burst advertised (words)");
+
+static bool dev_to_mem = true;
+module_param(dev_to_mem, bool, 0444);
+MODULE_PARM_DESC(dev_to_mem, "advertise DEV_TO_MEM (0: MEM_TO_DEV only)");
+
+static unsigned long long cfg_src_addr;
+module_param(cfg_src_addr, ullong, 0444);
+MODULE_PARM_DESC(cfg_src_addr, "src_addr of the last slave config");
+
+static unsigned int cfg_width;
+module_param(cfg_width, uint, 0444);
+MODULE_PARM_DESC(cfg_width, "src_addr_width of the last slave config");
+
+static unsigned int cfg_burst;
+module_param(cfg_burst, uint, 0444);
+MODULE_PARM_DESC(cfg_burst, "src_maxburst of the last slave config");
+
+static unsigned int seg_max_seen;
+module_param(seg_max_seen, uint, 0444);
+MODULE_PARM_DESC(seg_max_seen, "longest sg entry seen in a descriptor");
+
+static unsigned int last_nents;
+module_param(last_nents, uint, 0444);
+MODULE_PARM_DESC(last_nents, "sg entries of the last descriptor prepared");
+
+static unsigned long reordered;
+module_param(reordered, ulong, 0444);
+MODULE_PARM_DESC(reordered, "pairs of transfers completed out of order so far");
+
 static unsigned int descs_unacked;
 module_param(descs_unacked, uint, 0444);
 MODULE_PARM_DESC(descs_unacked, "completed descriptors not acked by the client");
@@ -96,6 +179,15 @@ struct zsim_desc {
 	struct list_head node;
 	struct scatterlist *sgl;
 	unsigned int sg_len;
+};
+
+/* Results of the last ZSIM_RESULTS cookies (more than a ring's slots). */
+#define ZSIM_RESULTS	4096
+
+struct zsim_result {
+	dma_cookie_t cookie;
+	u32 residue;
+	bool failed;
 };
 
 struct zsim {
@@ -109,16 +201,66 @@ struct zsim {
 	struct list_head issued;
 	struct list_head unacked;		/* completed, no DMA_CTRL_ACK yet */
 	bool active;				/* between issue_pending and terminate */
-	struct zcdma_periph_config *periph;
+	u64 slot_bytes;				/* a lost slot: the last descriptor */
+	atomic64_t stream_dropped;		/* slots lost since the restart */
 
 	struct mutex work_lock;			/* held while a descriptor is processed */
 	struct task_struct *thread;
 	wait_queue_head_t wq;
 	u64 offset;				/* stream bytes produced or lost */
 	struct rnd_state rnd;			/* fail_permille */
+	struct zsim_result *results;		/* by cookie, under lock */
+
+	struct work_struct first_work;		/* reorder: reports first */
+	struct zsim_desc *first, *second;	/* the pair being reported */
+	struct dmaengine_result first_res;
 };
 
 static struct zsim *zsim;
+
+#define ZSIM_MAX_PROPS	8
+static struct property_entry zsim_props[ZSIM_MAX_PROPS + 1];
+static char *zsim_props_buf;
+
+/* props="name=[u64:]value;..." into zsim_props (names point into a copy). */
+static int zsim_parse_props(void)
+{
+	char *p, *item, *val;
+	unsigned int n = 0;
+	bool wide;
+	u64 v;
+	int ret;
+
+	if (!props || !*props)
+		return 0;
+	zsim_props_buf = kstrdup(props, GFP_KERNEL);
+	if (!zsim_props_buf)
+		return -ENOMEM;
+	p = zsim_props_buf;
+	while ((item = strsep(&p, ";")) != NULL) {
+		if (!*item)
+			continue;
+		val = strchr(item, '=');
+		if (!val || n == ZSIM_MAX_PROPS)
+			goto bad;
+		*val++ = '\0';
+		wide = str_has_prefix(val, "u64:");
+		ret = kstrtou64(val + (wide ? 4 : 0), 0, &v);
+		if (ret)
+			goto bad;
+		if (wide || v > U32_MAX)
+			zsim_props[n++] = PROPERTY_ENTRY_U64(item, v);
+		else
+			zsim_props[n++] = PROPERTY_ENTRY_U32(item, v);
+	}
+	return 0;
+bad:
+	pr_err("zcdma_sim: bad props \"%s\": want name=[u64:]value;... (at most %d)\n",
+	       props, ZSIM_MAX_PROPS);
+	kfree(zsim_props_buf);
+	zsim_props_buf = NULL;
+	return -EINVAL;
+}
 
 static const struct dma_slave_map zsim_slave_map[] = {
 	{ "zcdma.0", "rx", NULL },
@@ -148,6 +290,7 @@ static dma_cookie_t zsim_tx_submit(struct dma_async_tx_descriptor *tx)
 }
 
 static void zsim_free_list(struct list_head *list);
+static void zsim_settle(struct zsim *zs);
 
 /* Completed descriptors may go once the client has acked them. */
 static void zsim_free_acked(struct zsim *zs)
@@ -172,10 +315,23 @@ zsim_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 		   unsigned int sg_len, enum dma_transfer_direction dir,
 		   unsigned long flags, void *context)
 {
+	struct device *dev = to_zsim(chan)->ddev.dev;
+	u32 limit = dma_get_max_seg_size(dev);
+	struct scatterlist *sg;
 	struct zsim_desc *d;
+	unsigned int i;
 
-	if (dir != DMA_DEV_TO_MEM || !sg_len)
+	if (dir != DMA_DEV_TO_MEM || !sg_len || !dev_to_mem)
 		return NULL;
+	for_each_sg(sgl, sg, sg_len, i) {
+		if (sg_dma_len(sg) > limit) {
+			dev_err_ratelimited(dev, "sg entry %u of %u bytes: longer than max_seg %u\n",
+					    i, sg_dma_len(sg), limit);
+			return NULL;
+		}
+		WRITE_ONCE(seg_max_seen, max(seg_max_seen, sg_dma_len(sg)));
+	}
+	WRITE_ONCE(last_nents, sg_len);
 	zsim_free_acked(to_zsim(chan));
 	d = kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
@@ -190,21 +346,44 @@ zsim_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 
 static int zsim_config(struct dma_chan *chan, struct dma_slave_config *cfg)
 {
-	struct zsim *zs = to_zsim(chan);
-
-	if (cfg->direction != DMA_DEV_TO_MEM ||
-	    cfg->peripheral_size != sizeof(struct zcdma_periph_config) ||
-	    !cfg->peripheral_config)
+	if (cfg->direction != DMA_DEV_TO_MEM || !dev_to_mem ||
+	    cfg->src_addr_width > 8 || !(widths & BIT(cfg->src_addr_width)) ||
+	    (max_burst && cfg->src_maxburst > max_burst))
 		return -EINVAL;
-	zs->periph = cfg->peripheral_config;
-	if (zs->periph->restart) {
-		mutex_lock(&zs->work_lock);
-		zs->offset = 0;
-		zs->periph->restart = false;
-		mutex_unlock(&zs->work_lock);
-	}
+	WRITE_ONCE(cfg_src_addr, cfg->src_addr);
+	WRITE_ONCE(cfg_width, cfg->src_addr_width);
+	WRITE_ONCE(cfg_burst, cfg->src_maxburst);
 	return 0;
 }
+
+static u64 zsim_dropped(struct dma_chan *chan)
+{
+	return atomic64_read(&to_zsim(chan)->stream_dropped);
+}
+
+static void zsim_restart(struct dma_chan *chan, u64 slot_bytes)
+{
+	struct zsim *zs = to_zsim(chan);
+
+	mutex_lock(&zs->work_lock);
+	zs->offset = 0;
+	WRITE_ONCE(zs->slot_bytes, slot_bytes);
+	atomic64_set(&zs->stream_dropped, 0);
+	mutex_unlock(&zs->work_lock);
+}
+
+static const struct zcdma_sim_ops zsim_ops = {
+	.dropped = zsim_dropped,
+	.restart = zsim_restart,
+};
+
+const struct zcdma_sim_ops *zcdma_sim_get_ops(struct dma_chan *chan)
+{
+	if (generic || !zsim || chan != &zsim->chan)
+		return NULL;
+	return &zsim_ops;
+}
+EXPORT_SYMBOL_GPL(zcdma_sim_get_ops);
 
 /*
  * Also with nothing submitted: the engine then runs dry and, at a rate,
@@ -251,19 +430,34 @@ static void zsim_synchronize(struct dma_chan *chan)
 {
 	struct zsim *zs = to_zsim(chan);
 
-	/* The worker finishes the descriptor (and callback) it is on. */
+	/* The worker finishes the descriptor (and callbacks) it is on. */
 	mutex_lock(&zs->work_lock);
+	zsim_settle(zs);
 	mutex_unlock(&zs->work_lock);
 }
 
 static enum dma_status zsim_tx_status(struct dma_chan *chan, dma_cookie_t cookie,
 				      struct dma_tx_state *state)
 {
-	dma_cookie_t used = READ_ONCE(chan->cookie);
-	dma_cookie_t done = READ_ONCE(chan->completed_cookie);
+	struct zsim *zs = to_zsim(chan);
+	struct zsim_result *r = &zs->results[cookie & (ZSIM_RESULTS - 1)];
+	dma_cookie_t used, done;
+	enum dma_status status;
+	unsigned long flags;
+	u32 residue = 0;
 
-	dma_set_tx_state(state, done, used, 0);
-	return dma_async_is_complete(cookie, done, used);
+	spin_lock_irqsave(&zs->lock, flags);
+	used = chan->cookie;
+	done = chan->completed_cookie;
+	if (cookie > 0 && r->cookie == cookie) {
+		status = r->failed ? DMA_ERROR : DMA_COMPLETE;
+		residue = r->residue;
+	} else {
+		status = dma_async_is_complete(cookie, done, used);
+	}
+	spin_unlock_irqrestore(&zs->lock, flags);
+	dma_set_tx_state(state, done, used, residue);
+	return status;
 }
 
 /* The CPU address of bus address @addr, as the bus would resolve it. */
@@ -345,15 +539,15 @@ static bool zsim_fail_random(struct zsim *zs)
 	return p && prandom_u32_state(&zs->rnd) % 1000 < p;
 }
 
-/* Do one transfer (or fail it) and report it to the client. */
-static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
+/* Do one transfer (or fail it): what to report to the client. */
+static struct dmaengine_result zsim_do(struct zsim *zs, struct zsim_desc *d)
 {
 	struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
-	struct dma_async_tx_descriptor *tx = &d->tx;
 	u64 total = zsim_desc_bytes(d), limit = total, start = zs->offset;
 	bool fail = zsim_fail_random(zs);
-	unsigned long flags;
 	long done;
+
+	WRITE_ONCE(zs->slot_bytes, total);
 
 	fail |= zsim_nth(&fail_nth);
 	if (zsim_nth(&short_nth))
@@ -374,21 +568,109 @@ static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
 			res.residue = total - done;
 		}
 	}
+	return res;
+}
 
-	WRITE_ONCE(zs->chan.completed_cookie, tx->cookie);
+/*
+ * Report a transfer: its cookie complete (for tx_status; the channel's
+ * completed cookie only with @in_order), then its callback.
+ */
+static void zsim_report(struct zsim *zs, struct zsim_desc *d,
+			const struct dmaengine_result *res, bool in_order)
+{
+	struct dma_async_tx_descriptor *tx = &d->tx;
+	struct zsim_result *r = &zs->results[tx->cookie & (ZSIM_RESULTS - 1)];
+	unsigned long flags;
+
+	spin_lock_irqsave(&zs->lock, flags);
+	r->cookie = tx->cookie;
+	r->failed = res->result != DMA_TRANS_NOERROR;
+	r->residue = res->residue;
+	if (in_order)
+		zs->chan.completed_cookie = tx->cookie;
+	spin_unlock_irqrestore(&zs->lock, flags);
 	if (tx->callback_result)
-		tx->callback_result(tx->callback_param, &res);
+		tx->callback_result(tx->callback_param, res);
 	else if (tx->callback)
 		tx->callback(tx->callback_param);
-	/* Without DMA_CTRL_ACK the client still owns the descriptor. */
+}
+
+/* Free a reported descriptor, or keep it until the client acks it. */
+static void zsim_retire(struct zsim *zs, struct zsim_desc *d)
+{
+	unsigned long flags;
+
 	spin_lock_irqsave(&zs->lock, flags);
-	if (!async_tx_test_ack(tx)) {
+	if (!async_tx_test_ack(&d->tx)) {
 		list_add_tail(&d->node, &zs->unacked);
 		descs_unacked++;
 		d = NULL;
 	}
 	spin_unlock_irqrestore(&zs->lock, flags);
 	kfree(d);
+}
+
+/*
+ * reorder: the last pair's first transfer is reported by first_work; once
+ * it is, the pair is done in order too. With work_lock held.
+ */
+static void zsim_settle(struct zsim *zs)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&zs->work_lock);
+	if (!zs->first)
+		return;
+	flush_work(&zs->first_work);
+	spin_lock_irqsave(&zs->lock, flags);
+	zs->chan.completed_cookie = zs->second->tx.cookie;
+	spin_unlock_irqrestore(&zs->lock, flags);
+	zsim_retire(zs, zs->first);
+	zsim_retire(zs, zs->second);
+	zs->first = NULL;
+	zs->second = NULL;
+}
+
+static void zsim_transfer(struct zsim *zs, struct zsim_desc *d)
+{
+	struct dmaengine_result res = zsim_do(zs, d);
+
+	zsim_settle(zs);
+	zsim_report(zs, d, &res, true);
+	zsim_retire(zs, d);
+}
+
+static void zsim_first_work(struct work_struct *work)
+{
+	struct zsim *zs = container_of(work, struct zsim, first_work);
+
+	zsim_report(zs, zs->first, &zs->first_res, false);
+}
+
+/*
+ * reorder: two transfers written in stream order; the second is reported
+ * first, by the engine thread, then the first from a workqueue on the other
+ * CPU, while the thread goes on with the next pair (whose second transfer
+ * it reports concurrently).
+ */
+static void zsim_transfer_pair(struct zsim *zs, struct zsim_desc *d1,
+			       struct zsim_desc *d2)
+{
+	struct dmaengine_result res1 = zsim_do(zs, d1);
+	struct dmaengine_result res2 = zsim_do(zs, d2);
+	int cpu;
+
+	zsim_report(zs, d2, &res2, false);
+	zsim_settle(zs);
+	reordered++;
+	zs->first = d1;
+	zs->second = d2;
+	zs->first_res = res1;
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (cpu < nr_cpu_ids)
+		queue_work_on(cpu, system_highpri_wq, &zs->first_work);
+	else
+		queue_work(system_highpri_wq, &zs->first_work);
 }
 
 static struct zsim_desc *zsim_next(struct zsim *zs)
@@ -409,7 +691,7 @@ static bool zsim_has_work(struct zsim *zs)
 	bool ret;
 
 	spin_lock_irq(&zs->lock);
-	ret = rate ? zs->active : !list_empty(&zs->issued);
+	ret = rate && zs->slot_bytes ? zs->active : !list_empty(&zs->issued);
 	spin_unlock_irq(&zs->lock);
 	return ret || kthread_should_stop();
 }
@@ -421,15 +703,19 @@ static int zsim_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		unsigned long r = READ_ONCE(rate);
-		struct zsim_desc *d;
+		u64 slot = READ_ONCE(zs->slot_bytes);
+		struct zsim_desc *d, *d2;
 
 		if (!zsim_has_work(zs)) {
+			mutex_lock(&zs->work_lock);
+			zsim_settle(zs);
+			mutex_unlock(&zs->work_lock);
 			wait_event_interruptible(zs->wq, zsim_has_work(zs));
 			next = ktime_get();
 			continue;
 		}
-		if (r && zs->periph) {
-			u64 period = div64_u64(zs->periph->slot_bytes * NSEC_PER_SEC, r);
+		if (r && slot) {
+			u64 period = div64_u64(slot * NSEC_PER_SEC, r);
 
 			next = ktime_add_ns(next, period);
 			if (ktime_before(ktime_get(), next)) {
@@ -440,12 +726,16 @@ static int zsim_thread(void *arg)
 
 		mutex_lock(&zs->work_lock);
 		d = zsim_next(zs);
-		if (d) {
+		d2 = d && READ_ONCE(reorder) ? zsim_next(zs) : NULL;
+		if (d2) {
+			zsim_transfer_pair(zs, d, d2);
+		} else if (d) {
 			zsim_transfer(zs, d);
-		} else if (r && zs->periph && READ_ONCE(zs->active)) {
+		} else if (r && slot && READ_ONCE(zs->active)) {
 			/* Nothing queued: the slot's worth of data is lost. */
-			zs->offset += zs->periph->slot_bytes;
-			atomic64_inc(&zs->periph->dropped);
+			zs->offset += slot;
+			atomic64_inc(&zs->stream_dropped);
+			WRITE_ONCE(dropped, dropped + 1);
 		}
 		mutex_unlock(&zs->work_lock);
 		cond_resched();
@@ -471,7 +761,9 @@ static void zsim_free_chan_resources(struct dma_chan *chan)
 
 	zsim_terminate_all(chan);
 	kthread_stop(zs->thread);
-	zs->periph = NULL;
+	mutex_lock(&zs->work_lock);
+	zsim_settle(zs);
+	mutex_unlock(&zs->work_lock);
 	spin_lock_irqsave(&zs->lock, flags);
 	list_splice_tail_init(&zs->unacked, &dead);
 	descs_unacked = 0;
@@ -495,9 +787,15 @@ static int zsim_probe(struct platform_device *pdev)
 	dd->dev = &pdev->dev;
 	dma_cap_set(DMA_SLAVE, dd->cap_mask);
 	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
-	dd->directions = BIT(DMA_DEV_TO_MEM);
-	dd->src_addr_widths = BIT(DMA_SLAVE_BUSWIDTH_8_BYTES);
-	dd->dst_addr_widths = BIT(DMA_SLAVE_BUSWIDTH_8_BYTES);
+	if (max_seg) {
+		ret = dma_set_max_seg_size(&pdev->dev, max_seg);
+		if (ret)
+			return ret;
+	}
+	dd->directions = BIT(dev_to_mem ? DMA_DEV_TO_MEM : DMA_MEM_TO_DEV);
+	dd->src_addr_widths = widths;
+	dd->dst_addr_widths = widths;
+	dd->max_burst = max_burst;
 	dd->residue_granularity = DMA_RESIDUE_GRANULARITY_DESCRIPTOR;
 	dd->device_alloc_chan_resources = zsim_alloc_chan_resources;
 	dd->device_free_chan_resources = zsim_free_chan_resources;
@@ -550,17 +848,35 @@ static struct platform_driver zsim_driver = {
 
 static int __init zsim_init(void)
 {
+	struct platform_device_info client = {
+		.name = "zcdma",
+		.id = 0,
+		.properties = zsim_props,
+	};
 	int ret;
 
+	ret = zsim_parse_props();
+	if (ret)
+		return ret;
+
 	zsim = kzalloc(sizeof(*zsim), GFP_KERNEL);
-	if (!zsim)
+	if (!zsim) {
+		kfree(zsim_props_buf);
 		return -ENOMEM;
+	}
 	spin_lock_init(&zsim->lock);
 	mutex_init(&zsim->work_lock);
 	init_waitqueue_head(&zsim->wq);
 	INIT_LIST_HEAD(&zsim->submitted);
 	INIT_LIST_HEAD(&zsim->issued);
 	INIT_LIST_HEAD(&zsim->unacked);
+	INIT_WORK(&zsim->first_work, zsim_first_work);
+	zsim->results = kcalloc(ZSIM_RESULTS, sizeof(*zsim->results), GFP_KERNEL);
+	if (!zsim->results) {
+		kfree(zsim);
+		kfree(zsim_props_buf);
+		return -ENOMEM;
+	}
 
 	ret = platform_driver_register(&zsim_driver);
 	if (ret)
@@ -575,7 +891,7 @@ static int __init zsim_init(void)
 		ret = -ENODEV;
 		goto err_engine;
 	}
-	zsim->client = platform_device_register_simple("zcdma", 0, NULL, 0);
+	zsim->client = platform_device_register_full(&client);
 	if (IS_ERR(zsim->client)) {
 		ret = PTR_ERR(zsim->client);
 		goto err_engine;
@@ -587,7 +903,9 @@ err_engine:
 err_driver:
 	platform_driver_unregister(&zsim_driver);
 err_free:
+	kfree(zsim->results);
 	kfree(zsim);
+	kfree(zsim_props_buf);
 	return ret;
 }
 
@@ -596,7 +914,9 @@ static void __exit zsim_exit(void)
 	platform_device_unregister(zsim->client);
 	platform_device_unregister(zsim->pdev);
 	platform_driver_unregister(&zsim_driver);
+	kfree(zsim->results);
 	kfree(zsim);
+	kfree(zsim_props_buf);
 }
 
 module_init(zsim_init);

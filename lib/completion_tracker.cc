@@ -54,7 +54,7 @@ size_t completion_tracker::take_done()
     return bytes;
 }
 
-completion_tracker::abandoned completion_tracker::abandon()
+completion_tracker::abandoned completion_tracker::abandon(bool same_socket)
 {
     abandoned a{ 0, d_inflight_bytes };
     for (const auto& r : d_sends)
@@ -62,7 +62,8 @@ completion_tracker::abandoned completion_tracker::abandon()
     d_sends.clear();
     d_inflight_bytes = 0;
     d_inflight_sends = 0;
-    d_next_id = 0;
+    if (!same_socket)
+        d_next_id = 0;
     return a;
 }
 

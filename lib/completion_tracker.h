@@ -50,8 +50,10 @@ public:
 
     /*! The socket is gone: forget every send, done or not, including done
      *  sends queued behind one still in flight (a plain send after a switch
-     *  to plain, an out-of-order completion). The next socket starts at id 0. */
-    abandoned abandon();
+     *  to plain, an out-of-order completion). The next socket starts at id 0;
+     *  \p same_socket: the socket stays (UDP across stop()/start()), so ids
+     *  go on where they were. */
+    abandoned abandon(bool same_socket = false);
 
     size_t inflight_bytes() const { return d_inflight_bytes; }
     size_t inflight_sends() const { return d_inflight_sends; }

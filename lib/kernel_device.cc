@@ -50,9 +50,10 @@ kernel_device::kernel_device(const std::string& spec)
         zcdma_info ki = {};
         if (xioctl(d_fd, ZCDMA_IOC_INFO, &ki) < 0)
             fail("'" + path + "' is not a zcdma device (ZCDMA_IOC_INFO)");
-        if (ki.abi_version != ZCDMA_ABI_VERSION)
+        // ABI 2 only added flags: a driver speaking 1 works, it never sets them.
+        if (ki.abi_version < 1 || ki.abi_version > ZCDMA_ABI_VERSION)
             throw std::runtime_error("zcdma: '" + path + "' speaks ABI " +
-                                     std::to_string(ki.abi_version) + ", we speak " +
+                                     std::to_string(ki.abi_version) + ", we speak 1.." +
                                      std::to_string(ZCDMA_ABI_VERSION));
         if (configure) {
             cfg.nbufs = static_cast<uint32_t>(
@@ -72,6 +73,10 @@ kernel_device::kernel_device(const std::string& spec)
         d_info.name = spec;
         d_info.backend = "kernel";
         d_info.pattern = "dma";
+        d_info.drops = (ki.flags & ZCDMA_INFO_DROPS_EXACT)       ? "exact"
+                       : (ki.flags & ZCDMA_INFO_DROPS_ESTIMATED) ? "estimated"
+                       : ki.abi_version >= 2                     ? "unknown"
+                                                                 : "exact";
         d_mapping = std::make_shared<const ring_mapping>(d_fd, ki.mmap_size);
     } catch (...) {
         close(d_fd);
@@ -122,6 +127,8 @@ bool kernel_device::acquire(slot_info& out, int timeout_ms)
     out.overrun = (a.flags & ZCDMA_BUF_OVERRUN) != 0;
     out.dropped = a.dropped;
     out.error = (a.flags & ZCDMA_BUF_ERROR) != 0;
+    out.drops_estimated = out.overrun && (a.flags & ZCDMA_BUF_DROPS_ESTIMATED) != 0;
+    out.drops_unknown = out.overrun && (a.flags & ZCDMA_BUF_DROPS_UNKNOWN) != 0;
     return true;
 }
 

@@ -251,14 +251,20 @@ std::unique_ptr<pattern_generator> make_file_pattern(device_spec& spec, uint64_t
     if (!spec.has("file"))
         throw std::invalid_argument("zcdma: device '" + spec.text() +
                                     "': pattern=file needs file=PATH");
-    const std::string path = spec.get_string("file", "");
+    std::string path = spec.get_string("file", "");
+    // X.sigmf-meta names the recording too (as the sink's path may).
+    static const std::string meta_ext = ".sigmf-meta";
+    if (path.size() > meta_ext.size() &&
+        path.compare(path.size() - meta_ext.size(), meta_ext.size(), meta_ext) == 0)
+        path = path.substr(0, path.size() - meta_ext.size()) + ".sigmf-data";
     const std::string format = spec.has("format") ? parse_format_name(spec) : "";
     size_t sample_size = format.empty() ? 0 : format_size(to_format(format));
     std::string format_name = format;
     double sample_rate = 0;
     const std::string meta = sigmf_meta_path(path);
     struct stat st;
-    if (!meta.empty() && stat(meta.c_str(), &st) == 0) {
+    // Present unless it does not exist: an unreadable one is an error.
+    if (!meta.empty() && (stat(meta.c_str(), &st) == 0 || errno != ENOENT)) {
         sigmf_recording_info rec = read_sigmf_meta(meta);
         if (!format.empty() && format != rec.sim_format)
             throw std::invalid_argument(

@@ -144,3 +144,19 @@ BOOST_AUTO_TEST_CASE(abandon_restarts_ids_at_zero_after_a_wrap)
     BOOST_CHECK_EQUAL(t.take_done(), 7u);
     BOOST_CHECK_EQUAL(t.unknown_ids(), 0u);
 }
+
+BOOST_AUTO_TEST_CASE(abandon_on_the_same_socket_keeps_numbering)
+{
+    // udp_sink keeps its socket across stop()/start(): the kernel's ids go on.
+    completion_tracker t;
+    t.add_zerocopy(5); // id 0
+    BOOST_CHECK_EQUAL(t.complete(0, 0, false), 1u);
+    BOOST_CHECK_EQUAL(t.take_done(), 5u);
+    t.add_zerocopy(3); // id 1, never completed
+    const auto gone = t.abandon(true);
+    BOOST_CHECK_EQUAL(gone.inflight, 3u);
+    t.add_zerocopy(7); // id 2
+    BOOST_CHECK_EQUAL(t.complete(2, 2, false), 1u);
+    BOOST_CHECK_EQUAL(t.take_done(), 7u);
+    BOOST_CHECK_EQUAL(t.unknown_ids(), 0u);
+}

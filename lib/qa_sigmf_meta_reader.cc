@@ -185,6 +185,12 @@ BOOST_AUTO_TEST_CASE(replay_takes_format_and_rate_from_the_meta)
     // The meta's rate (1e6 samples/s x 4 bytes) unless the string names one.
     auto dev = device::make("sim:pattern=file,bufsize=4096,file=" + path);
     BOOST_CHECK_EQUAL(dev->info().rate, 4000000u);
+    // Naming the meta file replays the data file beside it.
+    BOOST_CHECK_EQUAL(
+        device::make("sim:pattern=file,bufsize=4096,file=" + d.path + "/rec.sigmf-meta")
+            ->info()
+            .rate,
+        4000000u);
     BOOST_CHECK_EQUAL(
         device::make("sim:pattern=file,bufsize=4096,rate=0,file=" + path)->info().rate,
         0u);

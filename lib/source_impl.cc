@@ -54,6 +54,7 @@ source_impl::source_impl(const std::string& device, size_t itemsize, bool slot_t
       d_slot_tags(slot_tags),
       d_rx_time_key(pmt::intern("rx_time")),
       d_overrun_key(pmt::intern("zcdma_overrun")),
+      d_overrun_count_key(pmt::intern("zcdma_overrun_count")),
       d_dma_error_key(pmt::intern("zcdma_dma_error"))
 {
     set_output_multiple(static_cast<int>(d_slot_items));
@@ -167,8 +168,19 @@ void source_impl::tag_slot(const slot_info& s, uint64_t item)
         d_delivered_any && s.seq > d_last_seq + 1 ? s.seq - d_last_seq - 1 : 0;
     d_delivered_any = true;
     d_last_seq = s.seq;
-    if (gap) {
+    // An overrun of unknown size (the engine ran dry, no stream rate known)
+    // does not move the sequence: it is tagged with 0 slots. Beside every
+    // zcdma_overrun, zcdma_overrun_count says how the slots were counted.
+    const bool unknown = s.overrun && s.drops_unknown;
+    if (gap || unknown) {
         add_item_tag(0, item, d_overrun_key, pmt::from_uint64(gap), alias_pmt());
+        add_item_tag(0,
+                     item,
+                     d_overrun_count_key,
+                     pmt::intern(unknown                          ? "unknown"
+                                 : s.overrun && s.drops_estimated ? "estimated"
+                                                                  : "exact"),
+                     alias_pmt());
         d_slots_dropped += gap;
     }
     if (d_slot_tags || d_first_after_start || s.overrun || gap) {

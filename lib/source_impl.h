@@ -72,6 +72,7 @@ private:
     std::atomic<uint64_t> d_slots_short{ 0 };
     const pmt::pmt_t d_rx_time_key;
     const pmt::pmt_t d_overrun_key;
+    const pmt::pmt_t d_overrun_count_key;
     const pmt::pmt_t d_dma_error_key;
 };
 

@@ -411,37 +411,5 @@ void abort_close(unique_fd& fd)
     fd.reset();
 }
 
-int read_zerocopy_notification(int fd, uint32_t& lo, uint32_t& hi, bool& copied)
-{
-    for (;;) {
-        alignas(cmsghdr) char control[128];
-        msghdr msg{};
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 0;
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-            const bool v4 = cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR;
-            const bool v6 = cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR;
-            if (!v4 && !v6)
-                continue;
-            sock_extended_err serr;
-            memcpy(&serr, CMSG_DATA(cm), sizeof serr);
-            if (serr.ee_origin != SO_EE_ORIGIN_ZEROCOPY || serr.ee_errno != 0)
-                continue;
-            lo = serr.ee_info;
-            hi = serr.ee_data;
-            copied = (serr.ee_code & SO_EE_CODE_ZEROCOPY_COPIED) != 0;
-            return 1;
-        }
-        // Some other error-queue message: skip it.
-    }
-}
-
 } // namespace zcdma
 } // namespace gr

@@ -189,11 +189,6 @@ private:
 //! Abortive close (RST): the kernel drops queued data and its page references.
 void abort_close(unique_fd& fd);
 
-/*! Read one MSG_ZEROCOPY notification from the error queue. Returns 1 and
- *  fills lo/hi/copied, 0 when the queue is empty, -1 (errno set) when the
- *  socket reports an error instead. */
-int read_zerocopy_notification(int fd, uint32_t& lo, uint32_t& hi, bool& copied);
-
 } // namespace zcdma
 } // namespace gr
 

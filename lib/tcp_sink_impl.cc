@@ -11,7 +11,6 @@
 #include <gnuradio/buffer.h>
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
-#include <linux/errqueue.h>
 #include <linux/sockios.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -43,9 +42,6 @@ constexpr int drain_timeout_ms = 2000;
 // (3 ARP probes, 1 s apart, then the queue is purged) and a stalled TX ring
 // (the TX watchdog, typically 5 s).
 constexpr int dropped_drain_timeout_ms = 5000;
-// auto mode: this many notifications in a row with COPIED set and the kernel
-// is copying on this route (loopback, veth): plain send() is cheaper.
-constexpr int copied_streak_limit = 8;
 // zerocopy=on, ENOBUFS with nothing in flight: retry after 1 ms, doubling.
 constexpr auto first_zc_backoff = std::chrono::milliseconds(1);
 constexpr auto max_zc_backoff = std::chrono::milliseconds(1000);
@@ -227,7 +223,7 @@ void tcp_sink_impl::setup_peer()
         }
     }
     d_zc_active = zc;
-    d_copied_streak = 0;
+    d_reaper.reset_streak();
     d_zc_backoff = std::chrono::milliseconds(0);
     if (d_ever_connected)
         d_reconnects++;
@@ -426,32 +422,14 @@ void tcp_sink_impl::reap_completions()
 // live: the connected peer's socket (auto mode may switch to plain send()).
 void tcp_sink_impl::reap_from(int fd, bool live)
 {
-    // Plain sends need no notification: no syscall while none is in flight.
-    if (!d_tracker.inflight_sends())
-        return;
-    uint32_t lo, hi;
-    bool copied;
-    for (;;) {
-        int r = read_zerocopy_notification(fd, lo, hi, copied);
-        if (r <= 0)
-            break;
-        d_notifications++;
-        {
-            std::lock_guard<std::mutex> lk(d_stats_mutex);
-            d_tracker.complete(lo, hi, copied);
-        }
-        if (!live)
-            continue;
-        d_copied_streak = copied ? d_copied_streak + 1 : 0;
-        if (d_mode == zerocopy_mode::automatic && d_zc_active &&
-            d_copied_streak >= copied_streak_limit) {
-            d_zc_active = false;
-            d_auto_fallbacks++;
-            d_logger->info(
-                "the kernel copies MSG_ZEROCOPY sends to {} (local delivery?); "
-                "auto mode switches to plain send()",
-                d_link->peer_text());
-        }
+    const auto r = d_reaper.reap(fd, d_tracker, d_stats_mutex, live);
+    d_notifications += r.notifications;
+    if (live && r.copying && d_mode == zerocopy_mode::automatic && d_zc_active) {
+        d_zc_active = false;
+        d_auto_fallbacks++;
+        d_logger->info("the kernel copies MSG_ZEROCOPY sends to {} (local delivery?); "
+                       "auto mode switches to plain send()",
+                       d_link->peer_text());
     }
     std::lock_guard<std::mutex> lk(d_stats_mutex);
     d_done += d_tracker.take_done();

@@ -12,6 +12,7 @@
 #include "completion_tracker.h"
 #include "latency_histogram.h"
 #include "tcp_link.h"
+#include "zerocopy_notifications.h"
 #include <gnuradio/zcdma/tcp_sink.h>
 #include <array>
 #include <atomic>
@@ -108,7 +109,7 @@ private:
     std::atomic<bool> d_connected{ false };
     std::atomic<bool> d_zc_active{ false };
     bool d_ever_connected = false;
-    int d_copied_streak = 0;
+    zerocopy_reaper d_reaper; // MSG_ZEROCOPY notifications -> d_tracker
     std::chrono::steady_clock::time_point d_next_stats;
 
     // Stream bookkeeping, relative to the input read pointer.

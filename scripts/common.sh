@@ -15,12 +15,18 @@ as_root() {
 # Debian 12 packages. Each scripts/* adds what it needs on top.
 BUILD_PACKAGES=(gnuradio-dev gnuradio pybind11-dev python3-numpy python3-pyqt5 cmake g++ make
     pkg-config libboost-test-dev liburing-dev libzmq3-dev python3-matplotlib)
-TEST_PACKAGES=(clang-format python3-venv)
+TEST_PACKAGES=(clang-format python3-venv tshark)
 # The kernel module and its QEMU guest (DESIGN §6).
 VM_PACKAGES=(linux-image-amd64 linux-headers-amd64 linux-source qemu-system-x86
     busybox-static cpio sparse iproute2 kmod ethtool)
 # DKMS check, 6.12 module BTF (pahole), the debug guest kernel's build.
 VM_PACKAGES+=(dkms dwarves flex bison bc libelf-dev)
+# ARM cross-builds of kmod/ against Debian's armhf/arm64 headers
+# (tests/vm/arm/debian-arm-kernel) and the dt-schema binding check.
+VM_PACKAGES+=(gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu linux-source-6.1
+    device-tree-compiler dt-schema)
+# The ARM VM (tests/vm/arm/vm-arm): QEMU's smdkc210, static armhf guest programs.
+VM_PACKAGES+=(qemu-system-arm libc6-dev-armhf-cross)
 # The guest's scratch disk for the SigMF recording test (mkfs.ext4).
 VM_PACKAGES+=(e2fsprogs)
 

@@ -78,7 +78,7 @@ class qa_kernel_abi(unittest.TestCase):
 
     def test_info_and_unknown_ioctl(self):
         abi, page, nbufs, _, bufsize, size, *_ = info(self.fd)
-        self.assertEqual((abi, page), (1, PAGE))
+        self.assertEqual((abi, page), (2, PAGE))
         self.assertEqual(size, nbufs * bufsize)
         self.err(errno.ENOTTY, fcntl.ioctl, self.fd, _ioc(0, 0x7F, 0))
         self.err(errno.ENOTTY, fcntl.ioctl, self.fd, _ioc(2, 0, 8))  # INFO, wrong size
@@ -293,7 +293,7 @@ class qa_kernel_abi(unittest.TestCase):
             self.assertGreater(counts.get(cmd, 0), 0, hex(cmd))  # each really succeeded
         fcntl.ioctl(self.fd, IOC_STOP)
         # Still sane afterwards.
-        self.assertEqual(info(self.fd)[0], 1)
+        self.assertEqual(info(self.fd)[0], 2)
 
     def test_unbind_while_mapped(self):
         config(self.fd, 4, PAGE)
@@ -318,7 +318,7 @@ class qa_kernel_abi(unittest.TestCase):
         while not os.path.exists(DEV) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.fd = os.open(DEV, os.O_RDWR)  # bound again: a working device
-        self.assertEqual(info(self.fd)[0], 1)
+        self.assertEqual(info(self.fd)[0], 2)
 
     def test_killed_with_sends_in_flight(self):
         os.close(self.fd)  # the child must own the device

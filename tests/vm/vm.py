@@ -131,6 +131,8 @@ mkdir -p /host{root} 2>/dev/null; mount -o bind /keep /host{root}
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
+# devtmpfs has no shm directory: without it there was no /dev/shm at all.
+mkdir -p /host/dev/shm
 mount -t tmpfs tmpfs /host/dev/shm
 ip link set lo up
 {scratch}

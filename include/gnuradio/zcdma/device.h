@@ -64,6 +64,10 @@ struct ZCDMA_API device_info {
     std::string name;       //!< the device string it was opened with
     std::string backend;    //!< "sim" or "kernel"
     std::string pattern;    //!< data the producer writes (sim; "dma" for hardware)
+    //! how lost slots are counted: "exact", "estimated" (from the stream rate
+    //! the device tree gives the kernel driver) or "unknown" (overruns are
+    //! flagged, their size is not known: dropped does not advance)
+    std::string drops = "exact";
 };
 
 /*!
@@ -97,6 +101,15 @@ struct ZCDMA_API slot_info {
     bool overrun = false;      //!< slots were dropped right before this one
     uint64_t dropped = 0;      //!< dropped-slot total when this slot was filled
     bool error = false;        //!< the DMA transfer failed: contents undefined, nbytes 0
+    //! with overrun: the lost slots (in seq and dropped) are an estimate
+    bool drops_estimated = false;
+    //! with overrun: an unknown number of slots was lost (not in seq/dropped)
+    bool drops_unknown = false;
+    //! "exact", "estimated" or "unknown": how this overrun's lost slots were counted
+    const char* drops() const
+    {
+        return drops_unknown ? "unknown" : drops_estimated ? "estimated" : "exact";
+    }
 };
 
 /*!

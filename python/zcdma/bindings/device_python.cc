@@ -281,7 +281,8 @@ void bind_device(py::module& m)
         .def_readonly("rate", &device_info::rate)
         .def_readonly("name", &device_info::name)
         .def_readonly("backend", &device_info::backend)
-        .def_readonly("pattern", &device_info::pattern);
+        .def_readonly("pattern", &device_info::pattern)
+        .def_readonly("drops", &device_info::drops);
     add_dict_support(info,
                      { "name",
                        "backend",
@@ -291,7 +292,8 @@ void bind_device(py::module& m)
                        "nbufs",
                        "bufsize",
                        "mmap_size",
-                       "rate" });
+                       "rate",
+                       "drops" });
 
     py::class_<device_stats> stats(m, "device_stats");
     stats.def_readonly("slots_filled", &device_stats::slots_filled)
@@ -342,6 +344,8 @@ void bind_device(py::module& m)
         .def_property_readonly("dropped",
                                [](const buffer& b) { return b.slot().dropped; })
         .def_property_readonly("error", [](const buffer& b) { return b.slot().error; })
+        .def_property_readonly(
+            "drops", [](const buffer& b) { return std::string(b.slot().drops()); })
         .def_property_readonly("released", &buffer::released)
         .def_property_readonly("address", &buffer::address)
         .def("__enter__", [](py::object self) { return self; })
@@ -355,6 +359,10 @@ void bind_device(py::module& m)
             return "<zcdma.buffer index=" + std::to_string(b.slot().index) +
                    " seq=" + std::to_string(b.slot().seq) +
                    " nbytes=" + std::to_string(b.slot().nbytes) +
+                   (b.slot().overrun
+                        ? " overrun dropped=" + std::to_string(b.slot().dropped) + " (" +
+                              b.slot().drops() + ")"
+                        : "") +
                    (b.released() ? " released>" : ">");
         });
 

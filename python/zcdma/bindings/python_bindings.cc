@@ -16,6 +16,7 @@ namespace py = pybind11;
 void bind_device(py::module& m);
 void bind_source(py::module& m);
 void bind_tcp_sink(py::module& m);
+void bind_udp_sink(py::module& m);
 void bind_sigmf_sink(py::module& m);
 
 // import_array() is a macro that returns NULL on failure.
@@ -49,5 +50,6 @@ PYBIND11_MODULE(zcdma_python, m)
     bind_device(m);
     bind_source(m);
     bind_tcp_sink(m);
+    bind_udp_sink(m);
     bind_sigmf_sink(m);
 }

@@ -26,7 +26,11 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ZCDMA_ABI_VERSION	1
+/*
+ * 2: ZCDMA_INFO_DROPS_*, ZCDMA_BUF_DROPS_*. Structs unchanged: a caller
+ * built for 1 works on 2 (it ignores flags it does not know).
+ */
+#define ZCDMA_ABI_VERSION	2
 
 /**
  * struct zcdma_info - ring geometry (ZCDMA_IOC_INFO)
@@ -50,6 +54,14 @@ struct zcdma_info {
 
 #define ZCDMA_INFO_RUNNING	_BITUL(0)
 #define ZCDMA_INFO_MAPPED	_BITUL(1)
+/*
+ * How zcdma_acquire.dropped is counted on this device (ABI 2): exactly (the
+ * engine counts lost slots, or the peripheral is flow-controlled and loses
+ * none), estimated from the stream rate the device tree gives, or, with
+ * neither flag, not at all: overruns are flagged, their size is unknown.
+ */
+#define ZCDMA_INFO_DROPS_EXACT		_BITUL(2)
+#define ZCDMA_INFO_DROPS_ESTIMATED	_BITUL(3)
 
 /**
  * struct zcdma_config - ring geometry request (ZCDMA_IOC_CONFIG)
@@ -83,7 +95,8 @@ struct zcdma_config {
  *	when the engine ended the transfer early (its residue), 0 when the
  *	transfer failed (%ZCDMA_BUF_ERROR)
  * @timestamp_ns: out: CLOCK_REALTIME when the slot's DMA began
- * @dropped: out: total slots dropped since open
+ * @dropped: out: total slots dropped since open (exact, or estimated, see
+ *	the ZCDMA_BUF_DROPS_* flags of the overrun slots)
  * @flags: out: ZCDMA_BUF_* bits
  * @__pad: zero
  * @reserved: must be zero on input
@@ -109,6 +122,15 @@ struct zcdma_acquire {
  * number and must be released like any other slot; the stream goes on.
  */
 #define ZCDMA_BUF_ERROR		_BITUL(1)
+/*
+ * With ZCDMA_BUF_OVERRUN (ABI 2): how the slots lost before this one were
+ * counted. Neither: exactly. ESTIMATED: the DMA engine ran dry (nothing was
+ * queued) and the loss is the time until this slot was queued times the
+ * stream rate, in whole slots; @seq and @dropped include it. UNKNOWN: the
+ * engine ran dry and no rate is known; @seq and @dropped do not advance.
+ */
+#define ZCDMA_BUF_DROPS_ESTIMATED	_BITUL(2)
+#define ZCDMA_BUF_DROPS_UNKNOWN		_BITUL(3)
 
 /**
  * struct zcdma_release - give a slot back to the DMA (ZCDMA_IOC_RELEASE)

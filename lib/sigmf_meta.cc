@@ -13,7 +13,6 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <regex>
 #include <stdexcept>
 
 namespace gr {
@@ -70,19 +69,33 @@ std::string number(double v)
 
 size_t sigmf_datatype_size(const std::string& datatype)
 {
-    static const std::regex re("^([cr])(f64|f32|i32|i16|u32|u16|i8|u8)(_le|_be)?$");
-    std::smatch m;
-    if (!std::regex_match(datatype, m, re))
-        throw std::invalid_argument("zcdma.sigmf_sink: unknown SigMF datatype '" +
-                                    datatype + "' (e.g. cf32_le, ci16_le, rf32_le, cu8)");
-    const std::string type = m[2];
-    const bool byte = type == "i8" || type == "u8";
-    if (byte == m[3].matched)
-        throw std::invalid_argument(
-            "zcdma.sigmf_sink: SigMF datatype '" + datatype +
+    // (c|r)(f64|f32|i32|i16|u32|u16|i8|u8), then _le or _be except for bytes.
+    const auto bad = [&](const std::string& why) {
+        return std::invalid_argument("zcdma.sigmf_sink: " + why);
+    };
+    if (datatype.size() < 3 || (datatype[0] != 'c' && datatype[0] != 'r'))
+        throw bad("unknown SigMF datatype '" + datatype +
+                  "' (e.g. cf32_le, ci16_le, rf32_le, cu8)");
+    std::string type = datatype.substr(1);
+    bool suffix = false;
+    if (type.size() > 3 && (type.compare(type.size() - 3, 3, "_le") == 0 ||
+                            type.compare(type.size() - 3, 3, "_be") == 0)) {
+        type.resize(type.size() - 3);
+        suffix = true;
+    }
+    size_t bits = 0;
+    for (const char* t : { "f64", "f32", "i32", "i16", "u32", "u16", "i8", "u8" })
+        if (type == t)
+            bits = std::stoul(type.substr(1));
+    if (!bits)
+        throw bad("unknown SigMF datatype '" + datatype +
+                  "' (e.g. cf32_le, ci16_le, rf32_le, cu8)");
+    const bool byte = bits == 8;
+    if (byte == suffix)
+        throw bad(
+            "SigMF datatype '" + datatype +
             (byte ? "' takes no byte order suffix" : "' needs a byte order: _le or _be"));
-    const size_t bits = std::stoul(type.substr(1));
-    return (m[1] == "c" ? 2 : 1) * bits / 8;
+    return (datatype[0] == 'c' ? 2 : 1) * bits / 8;
 }
 
 std::string sigmf_datetime(uint64_t unix_ns)

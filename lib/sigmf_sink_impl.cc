@@ -104,7 +104,8 @@ sigmf_sink::sptr sigmf_sink::make(size_t itemsize,
                                   uint64_t max_file_bytes,
                                   double max_file_seconds,
                                   uint64_t max_total_bytes,
-                                  double meta_interval)
+                                  double meta_interval,
+                                  const std::string& byte_order)
 {
     return gnuradio::make_block_sptr<sigmf_sink_impl>(itemsize,
                                                       path,
@@ -120,7 +121,8 @@ sigmf_sink::sptr sigmf_sink::make(size_t itemsize,
                                                       max_file_bytes,
                                                       max_file_seconds,
                                                       max_total_bytes,
-                                                      meta_interval);
+                                                      meta_interval,
+                                                      byte_order);
 }
 
 namespace {
@@ -133,6 +135,38 @@ int parse_direct(const std::string& s)
     if (s == "off")
         return 0;
     throw bad("direct must be 'auto', 'on' or 'off', not '" + s + "'");
+}
+
+// The sink writes the input bytes as they are (zero copy, never swapped):
+// a datatype's _le/_be suffix must be the byte order the input is declared
+// to be in, the host's unless byte_order says otherwise.
+void check_byte_order(const std::string& datatype, const std::string& byte_order)
+{
+    const bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+    bool big;
+    if (byte_order == "native")
+        big = host_big;
+    else if (byte_order == "big" || byte_order == "little")
+        big = byte_order == "big";
+    else
+        throw bad("byte_order must be 'native', 'little' or 'big', not '" + byte_order +
+                  "'");
+    if (datatype.size() < 3)
+        return;
+    const std::string suffix = datatype.substr(datatype.size() - 3);
+    if (suffix != "_le" && suffix != "_be")
+        return; // 8-bit samples: no byte order
+    if ((suffix == "_be") == big)
+        return;
+    const std::string input =
+        std::string(big ? "big" : "little") + "-endian (byte_order='" + byte_order + "'" +
+        (byte_order == "native" ? std::string(" on this host") : "") + ")";
+    throw bad("datatype '" + datatype + "' is " + (suffix == "_be" ? "big" : "little") +
+              "-endian but the input is " + input +
+              "; the sink never swaps bytes: give byte_order='" +
+              (suffix == "_be" ? "big" : "little") +
+              "' only when the input buffer holds samples in that order (e.g. "
+              "zcdma.source on sim format=sc16be -> 'ci16_be', byte_order='big')");
 }
 } // namespace
 
@@ -150,7 +184,8 @@ sigmf_sink_impl::sigmf_sink_impl(size_t itemsize,
                                  uint64_t max_file_bytes,
                                  double max_file_seconds,
                                  uint64_t max_total_bytes,
-                                 double meta_interval)
+                                 double meta_interval,
+                                 const std::string& byte_order)
     : gr::sync_block("zcdma_sigmf_sink",
                      gr::io_signature::make(1, 1, itemsize),
                      gr::io_signature::make(0, 0, 0)),
@@ -176,6 +211,7 @@ sigmf_sink_impl::sigmf_sink_impl(size_t itemsize,
     if (sample_size != itemsize)
         throw bad("itemsize " + std::to_string(itemsize) + " does not match datatype '" +
                   datatype + "' (" + std::to_string(sample_size) + " bytes per sample)");
+    check_byte_order(datatype, byte_order);
     if (!(sample_rate >= 0 && sample_rate <= 1e12))
         throw bad("sample_rate must be 0..1e12, not " + std::to_string(sample_rate));
     if (!std::isnan(frequency) && !(std::fabs(frequency) <= 1e12))
@@ -528,6 +564,16 @@ void sigmf_sink_impl::submit_more(const uint8_t* in, size_t avail)
         }
         uint64_t room = std::min<uint64_t>(avail - d_pending, file_limit - d_file_off);
         room = std::min(room, total_left) / d_itemsize * d_itemsize;
+        // The meta before the data: a write ends before the next tag that
+        // starts a capture, and one that begins at such a tag waits until
+        // the writes before it completed (the file then ends right there),
+        // so the meta naming the capture never lies past the data.
+        const uint64_t item = nitems_read(0) + d_pending / d_itemsize;
+        const uint64_t next = next_capture_tag(item, item + room / d_itemsize);
+        if (next == item && !d_writes.empty())
+            return;
+        if (next > item)
+            room = std::min<uint64_t>(room, (next - item) * d_itemsize);
         const uint8_t* p = in + d_pending;
         const uint64_t off = d_file_off;
         const bool addr_ok = reinterpret_cast<uintptr_t>(p) % d_block == 0;
@@ -556,6 +602,9 @@ void sigmf_sink_impl::submit_more(const uint8_t* in, size_t avail)
         }
         if (d_direct && !direct)
             d_unaligned_bytes += len;
+        // Its tags into the meta (rewritten on a change) before it is
+        // submitted: whatever is on file is described, also after a kill.
+        apply_tags(item + len / d_itemsize);
         d_writes.push_back({ d_next_id++, off, p, len, 0, direct });
         {
             std::lock_guard<std::mutex> lk(d_mutex);
@@ -696,8 +745,24 @@ sigmf_meta::capture& sigmf_sink_impl::capture_at(uint64_t item)
     return caps.back();
 }
 
-// Tags of items [d_tags_to, end_item) (all in the current file, all written)
-// into its metadata; rewrites the meta when a capture changed.
+// The offset of the first tag in [from, to) that starts a capture (a gap, a
+// frequency), else `to`.
+uint64_t sigmf_sink_impl::next_capture_tag(uint64_t from, uint64_t to)
+{
+    if (from >= to)
+        return to;
+    std::vector<gr::tag_t> tags;
+    get_tags_in_range(tags, 0, from, to);
+    uint64_t first = to;
+    for (const auto& t : tags)
+        if (t.offset < first &&
+            (pmt::eqv(t.key, d_overrun_key) || pmt::eqv(t.key, d_rx_freq_key)))
+            first = t.offset;
+    return first;
+}
+
+// Tags of items [d_tags_to, end_item) (all in the current file, about to be
+// written) into its metadata; rewrites the meta when a capture changed.
 void sigmf_sink_impl::apply_tags(uint64_t end_item)
 {
     if (end_item <= d_tags_to)
@@ -842,8 +907,6 @@ int sigmf_sink_impl::work(int noutput_items,
         }
         if (d_done >= d_itemsize) {
             const size_t items = d_done / d_itemsize;
-            if (d_recording)
-                apply_tags(nitems_read(0) + items);
             d_done -= items * d_itemsize;
             d_pending -= items * d_itemsize;
             return static_cast<int>(items);

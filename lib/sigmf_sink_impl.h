@@ -38,7 +38,8 @@ public:
                     uint64_t max_file_bytes,
                     double max_file_seconds,
                     uint64_t max_total_bytes,
-                    double meta_interval);
+                    double meta_interval,
+                    const std::string& byte_order);
     ~sigmf_sink_impl() override;
 
     bool start() override;
@@ -80,6 +81,7 @@ private:
     void on_cqe(uint32_t id, int res);
     void settle_records();
     void wait_idle();
+    uint64_t next_capture_tag(uint64_t from, uint64_t to);
     void apply_tags(uint64_t end_item);
     sigmf_meta::capture& capture_at(uint64_t item);
     void write_meta(bool final = false);

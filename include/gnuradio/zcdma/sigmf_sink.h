@@ -45,9 +45,11 @@ namespace zcdma {
  * (zcdma:slots_lost, zcdma:samples_lost). The meta file is replaced
  * atomically (temporary file + rename) at start, at every change, at
  * rotation and at stop (a failed write is retried every \p meta_interval
- * seconds), and only ever
- * describes samples whose write completed: a recording killed at any moment
- * leaves a valid pair.
+ * seconds). Tags go into the meta before the write of their items is
+ * submitted (a write ends before a gap or frequency change; the one after it
+ * waits for the writes before it), so the meta describes everything in the
+ * data file at any moment: a recording killed at any moment leaves a valid,
+ * complete pair.
  *
  * Rotation: with \p max_file_bytes or \p max_file_seconds the files are
  * NAME-0000.sigmf-data/-meta, NAME-0001..., each cut on a block boundary
@@ -84,6 +86,11 @@ public:
      *        files (0: no bound)
      * \param meta_interval seconds between "stats" messages and retries of a
      *        failed metadata write (0: neither)
+     * \param byte_order the byte order the input samples are in: "native"
+     *        (the host's), "little" or "big". The sink never swaps bytes, so
+     *        the _le/_be suffix of \p datatype must match it (ValueError
+     *        otherwise): "big" with e.g. "ci16_be" for a ring in wire order
+     *        (zcdma.source on sim format=sc16be).
      */
     static sptr make(size_t itemsize,
                      const std::string& path,
@@ -99,7 +106,8 @@ public:
                      uint64_t max_file_bytes = 0,
                      double max_file_seconds = 0,
                      uint64_t max_total_bytes = 0,
-                     double meta_interval = 1.0);
+                     double meta_interval = 1.0,
+                     const std::string& byte_order = "native");
 
     //! Whether data writes currently use O_DIRECT.
     virtual bool direct_active() const = 0;

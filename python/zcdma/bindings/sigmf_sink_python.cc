@@ -44,7 +44,8 @@ void bind_sigmf_sink(py::module& m)
                          uint64_t max_file_bytes,
                          double max_file_seconds,
                          uint64_t max_total_bytes,
-                         double meta_interval) {
+                         double meta_interval,
+                         const std::string& byte_order) {
                  // None: no core:frequency (NaN in C++).
                  const double f = frequency.is_none()
                                       ? std::numeric_limits<double>::quiet_NaN()
@@ -63,7 +64,8 @@ void bind_sigmf_sink(py::module& m)
                                          max_file_bytes,
                                          max_file_seconds,
                                          max_total_bytes,
-                                         meta_interval);
+                                         meta_interval,
+                                         byte_order);
              }),
              py::arg("itemsize"),
              py::arg("path"),
@@ -80,6 +82,7 @@ void bind_sigmf_sink(py::module& m)
              py::arg("max_file_seconds") = 0.0,
              py::arg("max_total_bytes") = 0,
              py::arg("meta_interval") = 1.0,
+             py::arg("byte_order") = "native",
              D(sigmf_sink, make))
         .def("direct_active", &sigmf_sink::direct_active)
         .def("block_size", &sigmf_sink::block_size)

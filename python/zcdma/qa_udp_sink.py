@@ -774,6 +774,127 @@ class qa_udp_sink(gr_unittest.TestCase):
             self.assertLessEqual(msg["payload_bytes"], final["payload_bytes"])
         self.assertEqual((final["datagrams"], final["payload_bytes"]), (109, 160000))
 
+    def test_zero_copy_stream_never_exceeds_max_skb_frags(self):
+        # Each send's fragments are counted as the kernel counts them, so a
+        # normal stream never has a send refused for MAX_SKB_FRAGS.
+        for framing in ("none", "vita49"):
+            for payload in (1500, 9000):
+                with self.subTest(framing=framing, payload=payload):
+                    tb = gr.top_block()
+                    rx = DatagramReceiver()
+                    dev = spec(pattern="counter", rate=0, nbufs=32, bufsize=65536)
+                    src = zcdma.source(dev, 4)
+                    kw = dict(sample_rate=1e6) if framing == "vita49" else {}
+                    snk = zcdma.udp_sink(
+                        4, "127.0.0.1", rx.port, framing=framing, payload_size=payload,
+                        zerocopy="on", **kw,
+                    )  # fmt: skip
+                    tb.connect(src, snk)
+                    tb.start()
+                    ok = wait_for(lambda s=snk: s.stats()["payload_bytes"] >= 8 << 20, 120)
+                    tb.stop()
+                    tb.wait()
+                    rx.close()
+                    self.assertTrue(ok)
+                    s = snk.stats()
+                    self.assertTrue(s["gso_active"] and s["zerocopy_active"])
+                    self.assertLess(s["sends"], s["datagrams"])
+                    self.assertEqual(s["frag_limit_hits"], 0)
+                    self.assertEqual(s["emsgsize"], 0)
+                    self.assertEqual((s["send_errors"], s["plain_bytes"]), (0, 0))
+                    self.assertEqual(s["inflight_bytes"], 0)
+                    self.assertEqual(s["zerocopy_bytes"] + s["copied_bytes"], s["payload_bytes"])
+
+    def wait_or_stop(self, tb, seconds):
+        """True if tb ends on its own within `seconds`; else stops it."""
+        t = threading.Thread(target=tb.wait, daemon=True)
+        t.start()
+        t.join(seconds)
+        if t.is_alive():
+            tb.stop()
+            t.join(30)
+            return False
+        return True
+
+    def test_route_mtu_shrinking_under_the_stream_is_a_clear_error(self):
+        # lo's MTU drops from 9000 to 1500 while 8972-byte datagrams flow:
+        # every retry is smaller (GSO batch, one datagram, plain) until the
+        # datagram itself is refused; then the stream ends with an error
+        # and the counts, never a silent drop or an endless "retrying".
+        for zerocopy in ("on", "off"):
+            with self.subTest(zerocopy=zerocopy):
+                self.mtu_shrinks_under_the_stream(zerocopy)
+
+    def mtu_shrinks_under_the_stream(self, zerocopy):
+        if not netns_support or os.geteuid() != 0 or not shutil.which("ip"):
+            self.skipTest("needs root and iproute2 (ip netns)")
+        ns = netns_support.Netns(f"udpmtu{zerocopy}")
+        self.addCleanup(ns.close)
+        ns.ip("link", "set", "lo", "mtu", "9000")
+        rx = ns.run(lambda: DatagramReceiver())
+        dev = spec(pattern="counter", rate=0, nbufs=32, bufsize=65536)
+        src = zcdma.source(dev, 4)
+        snk = ns.run(
+            lambda: zcdma.udp_sink(4, "127.0.0.1", rx.port, payload_size=8972, zerocopy=zerocopy)
+        )
+        self.assertEqual(snk.route_mtu(), 9000)
+        tb = gr.top_block()
+        tb.connect(src, snk)
+        with captured_output() as log:
+            tb.start()
+            self.assertTrue(wait_for(lambda: len(rx.datagrams) >= 100, 60))
+            ns.ip("link", "set", "lo", "mtu", "1500")
+            ended = self.wait_or_stop(tb, 60)
+        self.assertTrue(ended, "the sink kept retrying a datagram above the MTU")
+        s = snk.stats()
+        wait_for(lambda: len(rx.datagrams) >= s["datagrams"], 10)
+        rx.close()
+        self.assertEqual((s["unsendable_datagrams"], s["send_errors"]), (1, 1))
+        self.assertGreaterEqual(s["emsgsize"], 1)
+        self.assertEqual(s["inflight_bytes"], 0)
+        self.assertEqual(s["payload_bytes"], 8972 * len(rx.datagrams))
+        self.assertGreater(s["unsent_at_stop_bytes"], 0)
+        self.assertIn("8972-byte datagram", log.text)
+        self.assertIn("route MTU now 1500", log.text)
+
+    def test_header_entry_reused_only_after_its_send_completed(self):
+        # A token bucket on lo holds the sends, so their completions come
+        # late; with 4 header slots the ring is full most of the time. A
+        # slot rewritten before its send completed would put a later
+        # sequence number on an earlier datagram on the wire.
+        if not netns_support or os.geteuid() != 0 or not shutil.which("tc"):
+            self.skipTest("needs root, iproute2 and tc")
+        ns = netns_support.Netns("udphdr")
+        self.addCleanup(ns.close)
+        r = subprocess.run(
+            ["tc", "-n", ns.name, "qdisc", "add", "dev", "lo", "root", "tbf",
+             "rate", "40mbit", "burst", "32kb", "limit", "8mb"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if r.returncode:
+            self.skipTest(f"no tbf qdisc here: {r.stderr.strip()}")
+        os.environ["ZCDMA_UDP_HEADER_SLOTS"] = "4"
+        self.addCleanup(os.environ.pop, "ZCDMA_UDP_HEADER_SLOTS", None)
+        n = 1500
+        rx = ns.run(lambda: DatagramReceiver(stop_after=n))
+        tb, snk = ns.run(
+            lambda: self.counter_to(
+                "127.0.0.1", rx.port, nwords=183 * n, framing="seqnum",
+                payload_size=1472, zerocopy="on",
+            )
+        )  # fmt: skip
+        tb.run()
+        self.assertTrue(rx.done.wait(60))
+        rx.close()
+        s = snk.stats()
+        for i, d in enumerate(rx.datagrams):
+            (seq,) = struct.unpack("<Q", d[:8])
+            self.assertEqual(seq, i + 1, f"datagram {i}: header of another datagram")
+            self.assertEqual(int(words_of(d, 8)[0]), 183 * i, f"datagram {i}")
+        self.assertGreater(s["header_waits"], 0)  # sends waited for completions
+        self.assertEqual((s["header_slots"], s["header_used_peak"]), (4, 4))
+        self.assertEqual(s["copied_bytes"] + s["zerocopy_bytes"], s["payload_bytes"])
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_udp_sink)

@@ -323,6 +323,12 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
     d_page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     // include/linux/skbuff.h: the fragments one skb holds.
     d_max_frags = std::max<size_t>(16, 65536 / d_page + 1);
+    if (const char* hook = getenv("ZCDMA_UDP_MAX_FRAGS")) { // tests only: overcount
+        const long n = strtol(hook, nullptr, 10);
+        if (n < 2 || n > 1024)
+            bad(std::string("ZCDMA_UDP_MAX_FRAGS must be 2..1024, not '") + hook + "'");
+        d_max_frags = static_cast<size_t>(n);
+    }
     if (const char* hook = getenv("ZCDMA_UDP_HEADER_SLOTS")) { // tests only
         const long n = strtol(hook, nullptr, 10);
         if (n < 1 || n > 65536)
@@ -979,8 +985,8 @@ int udp_sink_impl::work(int noutput_items,
         }
         if (r == send_result::progress)
             continue;
-        if (r == send_result::fatal && !d_tracker.inflight_sends())
-            return WORK_DONE; // what was sent completed; the error is logged
+        if (r == send_result::fatal)
+            return WORK_DONE; // logged; stop() waits for what is in flight
         int wait_ms = poll_slice_ms;
         if (r == send_result::backing_off) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(

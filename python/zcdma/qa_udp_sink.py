@@ -805,6 +805,52 @@ class qa_udp_sink(gr_unittest.TestCase):
                     self.assertEqual(s["inflight_bytes"], 0)
                     self.assertEqual(s["zerocopy_bytes"] + s["copied_bytes"], s["payload_bytes"])
 
+    def test_emsgsize_for_fragments_adapts_without_loss(self):
+        # ZCDMA_UDP_MAX_FRAGS=64 makes the sink plan more fragments than the
+        # kernel takes, so the kernel refuses: GSO batches shrink (kept), a
+        # single datagram beyond 17 fragments goes plain, nothing is lost.
+        os.environ["ZCDMA_UDP_MAX_FRAGS"] = "64"
+        self.addCleanup(os.environ.pop, "ZCDMA_UDP_MAX_FRAGS", None)
+        for payload, n in ((8968, 300), (65504, 40)):
+            with self.subTest(payload=payload):
+                words = (payload - 8) // 8
+                rx = DatagramReceiver(stop_after=n)
+                tb, snk = self.counter_to(
+                    "127.0.0.1", rx.port, nwords=words * n, framing="seqnum",
+                    payload_size=payload, zerocopy="on",
+                )  # fmt: skip
+                tb.run()
+                self.assertTrue(rx.done.wait(30))
+                rx.close()
+                end = self.assert_counter_datagrams(rx.datagrams, 8, first_word=0)
+                self.assertEqual(end, words * n)
+                s = snk.stats()
+                self.assertGreaterEqual(s["emsgsize"], 1)
+                self.assertEqual(s["frag_limit_hits"], s["emsgsize"])
+                if payload == 8968:  # 7 datagrams (about 30 fragments) planned
+                    self.assertGreaterEqual(s["emsgsize_segment_cuts"], 1)
+                    self.assertLess(s["sends"], s["datagrams"])
+                else:  # 1 + 17 fragments: never zero copy
+                    self.assertGreaterEqual(s["emsgsize_plain_sends"], 1)
+                    self.assertGreater(s["plain_bytes"], 0)
+                self.assertEqual((s["send_errors"], s["unsendable_datagrams"]), (0, 0))
+                self.assertEqual((s["payload_bytes"], s["inflight_bytes"]), (8 * words * n, 0))
+
+    def test_datagram_beyond_max_skb_frags_is_sent_plain(self):
+        rx = DatagramReceiver(stop_after=40)
+        tb, snk = self.counter_to(
+            "127.0.0.1", rx.port, nwords=8187 * 40, framing="seqnum",
+            payload_size=65504, zerocopy="on",
+        )  # fmt: skip
+        tb.run()
+        self.assertTrue(rx.done.wait(30))
+        rx.close()
+        self.assertEqual(self.assert_counter_datagrams(rx.datagrams, 8, first_word=0), 8187 * 40)
+        s = snk.stats()
+        self.assertEqual((s["emsgsize"], s["frag_limit_hits"], s["send_errors"]), (0, 0, 0))
+        self.assertGreater(s["frag_plain_sends"], 0)
+        self.assertGreater(s["plain_bytes"], 0)
+
     def wait_or_stop(self, tb, seconds):
         """True if tb ends on its own within `seconds`; else stops it."""
         t = threading.Thread(target=tb.wait, daemon=True)
@@ -851,7 +897,7 @@ class qa_udp_sink(gr_unittest.TestCase):
         rx.close()
         self.assertEqual((s["unsendable_datagrams"], s["send_errors"]), (1, 1))
         self.assertGreaterEqual(s["emsgsize"], 1)
-        self.assertEqual(s["inflight_bytes"], 0)
+        self.assertEqual((s["inflight_bytes"], s["unknown_completions"]), (0, 0))
         self.assertEqual(s["payload_bytes"], 8972 * len(rx.datagrams))
         self.assertGreater(s["unsent_at_stop_bytes"], 0)
         self.assertIn("8972-byte datagram", log.text)

@@ -49,6 +49,43 @@ constexpr auto first_zc_backoff = std::chrono::milliseconds(1);
 constexpr auto max_zc_backoff = std::chrono::milliseconds(1000);
 constexpr uint64_t ps_per_s = 1000000000000ull;
 
+// The skb fragments a MSG_ZEROCOPY send of these iovecs adds, counted as
+// Linux 6.1 does (net/core/datagram.c __zerocopy_sg_from_iter, called by
+// net/ipv4/ip_output.c __ip_append_data through skb_zerocopy_iter_dgram:
+// with MSG_ZEROCOPY the linear part holds only the headers, every iovec
+// byte becomes page fragments): per iovec, iov_iter_get_pages2() takes at
+// most MAX_SKB_FRAGS - frag pages at a time; a page continuing the last
+// fragment (same page, next byte) merges into it; and before every such
+// call frag == MAX_SKB_FRAGS fails with EMSGSIZE, even when the next page
+// would have merged. Pages of one compound page also merge in the kernel:
+// not counted here, so the count is never below the kernel's.
+struct frag_counter {
+    uint64_t page;
+    size_t max;
+    size_t frags = 0;
+    uint64_t last_end = 0; // one past the last fragment's last byte
+
+    bool add(uint64_t b, size_t len)
+    {
+        while (len) {
+            if (frags == max)
+                return false;
+            const uint64_t start = b % page;
+            const size_t take = static_cast<size_t>(
+                std::min<uint64_t>(len, (max - frags) * page - start));
+            const uint64_t e = b + take;
+            size_t pages = static_cast<size_t>((e - 1) / page - b / page + 1);
+            if (frags && b == last_end && start)
+                pages--; // merges into the last fragment
+            frags += pages;
+            last_end = e;
+            b = e;
+            len -= take;
+        }
+        return true;
+    }
+};
+
 [[noreturn]] void bad(const std::string& what)
 {
     throw std::invalid_argument("zcdma.udp_sink: " + what);
@@ -283,8 +320,25 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
     if (!d_gso_active)
         d_max_segments = 1;
     set_output_multiple(static_cast<int>(d_payload_bytes / itemsize));
-    d_headers.assign(header_slots * header_stride, 0);
     d_page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    // include/linux/skbuff.h: the fragments one skb holds.
+    d_max_frags = std::max<size_t>(16, 65536 / d_page + 1);
+    if (const char* hook = getenv("ZCDMA_UDP_MAX_FRAGS")) { // tests only: overcount
+        const long n = strtol(hook, nullptr, 10);
+        if (n < 2 || n > 1024)
+            bad(std::string("ZCDMA_UDP_MAX_FRAGS must be 2..1024, not '") + hook + "'");
+        d_max_frags = static_cast<size_t>(n);
+    }
+    if (const char* hook = getenv("ZCDMA_UDP_HEADER_SLOTS")) { // tests only
+        const long n = strtol(hook, nullptr, 10);
+        if (n < 1 || n > 65536)
+            bad(std::string("ZCDMA_UDP_HEADER_SLOTS must be 1..65536, not '") + hook +
+                "'");
+        d_header_slots = static_cast<size_t>(n);
+    }
+    d_headers.assign(d_header_slots * header_stride + d_page, 0);
+    const auto raw = reinterpret_cast<uintptr_t>(d_headers.data());
+    d_hdr_base = d_headers.data() + ((d_page - raw % d_page) % d_page);
     d_iov.resize(2 * d_max_segments);
     if (d_swap)
         d_staging.resize(d_max_segments * d_payload_bytes);
@@ -445,7 +499,9 @@ void udp_sink_impl::send_tail()
         std::chrono::steady_clock::now() + std::chrono::milliseconds(tail_timeout_ms);
     while (d_pending < avail && std::chrono::steady_clock::now() < deadline) {
         reap();
-        const send_result r = send_more(in, avail, true);
+        const send_result r = d_fatal ? send_result::fatal : send_more(in, avail, true);
+        if (r == send_result::fatal)
+            break;
         if (r == send_result::progress || r == send_result::idle)
             continue;
         pollfd p = { d_sock.get(),
@@ -680,7 +736,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
         // starting at a mark waits for the next call.
         const uint64_t next_mark =
             vrt && !d_marks.empty() ? d_marks.front().item : UINT64_MAX;
-        const size_t free_slots = header_slots - d_hdr_used;
+        const size_t free_slots = d_header_slots - d_hdr_used;
         if (!free_slots) {
             d_header_waits++;
             return send_result::blocked_completions;
@@ -688,11 +744,10 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
         const size_t limit = std::min(d_max_segments, free_slots);
         size_t pos = d_pending;
         size_t k = 0, seg = 0, total = 0;
-        // A zero-copy send pins each page of each iovec as one skb fragment
-        // (pages continuing the previous iovec coalesce): at most
-        // MAX_SKB_FRAGS (17) of them, or the kernel says EMSGSIZE.
-        size_t frags = 0;
-        uint64_t last_end = 0;
+        // A zero-copy send pins its iovecs' pages as skb fragments: at most
+        // MAX_SKB_FRAGS of them (frag_counter), or the kernel says EMSGSIZE.
+        bool zc_send = zc;
+        frag_counter frags{ d_page, d_max_frags };
         while (k < limit && pos < avail) {
             const uint64_t item = nitems_read(0) + pos / d_itemsize;
             if (k > 0 && item >= next_mark)
@@ -708,18 +763,21 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                 seg = len;
             else if (len > seg)
                 break;
-            if (zc) {
-                const auto b = reinterpret_cast<uint64_t>(in + pos);
-                const uint64_t e = b + len;
-                size_t f = static_cast<size_t>((e - 1) / d_page - b / d_page + 1);
-                if (d_header_bytes)
-                    f++; // the header's own fragment
-                else if (b == last_end && b % d_page)
-                    f--; // continues the previous iovec's page
-                if (k > 0 && frags + f > d_max_frags)
-                    break;
-                frags += f;
-                last_end = e;
+            if (zc_send) {
+                frag_counter next = frags;
+                const uint8_t* h =
+                    d_hdr_base + ((d_hdr_head + k) % d_header_slots) * header_stride;
+                if ((d_header_bytes &&
+                     !next.add(reinterpret_cast<uint64_t>(h), d_header_bytes)) ||
+                    !next.add(reinterpret_cast<uint64_t>(in + pos), len)) {
+                    if (k > 0)
+                        break;
+                    // One datagram beyond MAX_SKB_FRAGS (a huge payload_size
+                    // on small pages): the kernel copies this send.
+                    zc_send = false;
+                    d_frag_plain_sends++;
+                }
+                frags = next;
             }
             d_iov[2 * k + 1] = { const_cast<uint8_t*>(in + pos), len };
             pos += len;
@@ -740,7 +798,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             iovec payload = d_iov[2 * i + 1];
             if (d_header_bytes) {
                 uint8_t* h =
-                    &d_headers[((d_hdr_head + i) % header_slots) * header_stride];
+                    d_hdr_base + ((d_hdr_head + i) % d_header_slots) * header_stride;
                 const uint64_t item = nitems_read(0) + payload_pos / d_itemsize;
                 d_iov[niov++] = { h, write_header(h, item, payload.iov_len) };
             }
@@ -769,8 +827,10 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             const uint16_t gso_size = static_cast<uint16_t>(d_header_bytes + seg);
             memcpy(CMSG_DATA(cm), &gso_size, sizeof gso_size);
         }
-        const ssize_t n = sendmsg(
-            d_sock.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL | (zc ? MSG_ZEROCOPY : 0));
+        const ssize_t n =
+            sendmsg(d_sock.get(),
+                    &msg,
+                    MSG_DONTWAIT | MSG_NOSIGNAL | (zc_send ? MSG_ZEROCOPY : 0));
         if (n >= 0) {
             d_sends++;
             d_datagrams += k;
@@ -779,7 +839,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             if (d_swap)
                 d_swapped += total;
             d_zc_backoff = std::chrono::milliseconds(0);
-            d_hdr_head = (d_hdr_head + k) % header_slots;
+            d_hdr_head = (d_hdr_head + k) % d_header_slots;
             {
                 std::lock_guard<std::mutex> lk(d_stats_mutex);
                 const size_t stride = d_header_bytes ? 2 : 1;
@@ -790,7 +850,9 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                 }
                 d_records.push_back({ total, k });
                 d_hdr_used += k;
-                if (zc)
+                if (d_hdr_used > d_header_used_peak)
+                    d_header_used_peak = d_hdr_used;
+                if (zc_send)
                     d_tracker.add_zerocopy(total);
                 else
                     d_tracker.add_plain(total);
@@ -816,7 +878,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             continue;
         }
         if (err == ENOBUFS) {
-            if (!zc) {
+            if (!zc_send) {
                 d_enobufs++;
                 return send_result::blocked_completions;
             }
@@ -825,15 +887,58 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                 continue;
             return r;
         }
-        if (err == EMSGSIZE && zc) {
-            // More fragments than this kernel's MAX_SKB_FRAGS: fewer per
-            // send, and a single datagram that cannot be pinned goes plain.
-            d_frag_limit_hits++;
-            if (k > 1)
-                d_max_frags = std::max<size_t>(2, std::min(d_max_frags, frags) - 1);
-            else
+        if (err == EMSGSIZE) {
+            // Each step shrinks what is tried, so this ends: fewer datagrams
+            // per GSO send (kept), then one zero-copy datagram sent plain
+            // (that send only), then a datagram the route cannot carry.
+            d_emsgsize++;
+            int mtu = 0;
+            socklen_t len = sizeof mtu;
+            getsockopt(d_sock.get(),
+                       d_ipv6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                       d_ipv6 ? IPV6_MTU : IP_MTU,
+                       &mtu,
+                       &len);
+            const size_t datagram = d_header_bytes + seg;
+            const bool too_big =
+                mtu > 0 && datagram + (d_ipv6 ? 48 : 28) > static_cast<size_t>(mtu);
+            if (too_big && zc_send && k > 1) {
+                // udp_send_skb() refused the built skb: its zero-copy
+                // notification id is used (and will be reported).
+                std::lock_guard<std::mutex> lk(d_stats_mutex);
+                d_tracker.add_zerocopy(0);
+            }
+            if (!too_big && k > 1) {
+                if (zc_send)
+                    d_frag_limit_hits++; // frag_counter should have prevented it
+                d_max_segments = std::max<size_t>(1, k / 2);
+                d_emsgsize_segment_cuts++;
+                d_logger->warn("sendmsg to {}: EMSGSIZE for {} datagrams in one send; "
+                               "at most {} per send from now on",
+                               d_peer_text,
+                               k,
+                               d_max_segments);
+                continue;
+            }
+            if (!too_big && zc_send) {
+                d_frag_limit_hits++;
                 d_plain_next = true;
-            continue;
+                d_emsgsize_plain_sends++;
+                continue;
+            }
+            d_unsendable++;
+            d_send_errors++;
+            d_fatal = true;
+            d_logger->error("a {}-byte datagram to {} cannot be sent: {} (route MTU now "
+                            "{}, was {} at start); the stream stops here, {} input "
+                            "bytes unsent",
+                            datagram,
+                            d_peer_text,
+                            strerror(err),
+                            mtu,
+                            d_mtu,
+                            avail - d_pending);
+            return send_result::fatal;
         }
         if ((err == EIO || err == EINVAL) && k > 1 && d_gso_active) {
             d_gso_active = false;
@@ -848,11 +953,12 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
         d_send_errors++;
         if (!d_error_logged) {
             d_logger->error("sendmsg to {} failed: {} ({}-byte datagrams, route MTU {}); "
-                            "retrying",
+                            "retrying every {} ms",
                             d_peer_text,
                             strerror(err),
                             d_header_bytes + seg,
-                            d_mtu);
+                            d_mtu,
+                            poll_slice_ms);
             d_error_logged = true;
         }
         return send_result::blocked_completions;
@@ -870,7 +976,7 @@ int udp_sink_impl::work(int noutput_items,
     for (;;) {
         maybe_post_stats();
         reap();
-        const send_result r = send_more(in, avail, false);
+        const send_result r = d_fatal ? send_result::fatal : send_more(in, avail, false);
         if (d_done >= d_itemsize) {
             const size_t items = d_done / d_itemsize;
             d_done -= items * d_itemsize;
@@ -879,6 +985,8 @@ int udp_sink_impl::work(int noutput_items,
         }
         if (r == send_result::progress)
             continue;
+        if (r == send_result::fatal)
+            return WORK_DONE; // logged; stop() waits for what is in flight
         int wait_ms = poll_slice_ms;
         if (r == send_result::backing_off) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(
@@ -981,6 +1089,13 @@ std::map<std::string, uint64_t> udp_sink_impl::stats() const
     s["inflight_peak"] = d_inflight_peak;
     s["header_waits"] = d_header_waits;
     s["frag_limit_hits"] = d_frag_limit_hits;
+    s["frag_plain_sends"] = d_frag_plain_sends;
+    s["emsgsize"] = d_emsgsize;
+    s["emsgsize_segment_cuts"] = d_emsgsize_segment_cuts;
+    s["emsgsize_plain_sends"] = d_emsgsize_plain_sends;
+    s["unsendable_datagrams"] = d_unsendable;
+    s["header_slots"] = d_header_slots;
+    s["header_used_peak"] = d_header_used_peak;
     s["zerocopy_active"] = d_zc_active;
     s["gso_active"] = d_gso_active;
     return s;

@@ -78,7 +78,8 @@ private:
         idle,
         blocked_out,
         blocked_completions,
-        backing_off
+        backing_off,
+        fatal // a datagram that can never be sent: the stream stops
     };
 
     // One marked item (vita49): a datagram starts there.
@@ -130,19 +131,23 @@ private:
     std::atomic<bool> d_gso_active{ false };
     zerocopy_reaper d_reaper;
 
-    // The header ring: slot i at d_headers[i * header_stride]; d_hdr_used
-    // slots (from d_hdr_tail) belong to sends not yet completed.
+    // The header ring: slot i at d_hdr_base + i * header_stride (page
+    // aligned, so no header straddles a page); d_hdr_used slots (those
+    // before d_hdr_head) belong to sends not yet completed and are never
+    // written. ZCDMA_UDP_HEADER_SLOTS (a test hook) makes it smaller.
     static constexpr size_t header_stride = 32;
-    static constexpr size_t header_slots = 2048;
+    size_t d_header_slots = 2048;
     std::vector<uint8_t> d_headers;
+    uint8_t* d_hdr_base = nullptr;
     size_t d_hdr_head = 0;
     size_t d_hdr_used = 0;
     std::deque<send_record> d_records; // in send order, as the tracker's
     size_t d_done_unmatched = 0;       // done payload not yet matched to records
     std::vector<iovec> d_iov;
     uint64_t d_page = 4096;
-    size_t d_max_frags = 17; // MAX_SKB_FRAGS; lowered on EMSGSIZE
-    bool d_plain_next = false;
+    size_t d_max_frags = 17;        // MAX_SKB_FRAGS: 65536 / PAGE_SIZE + 1, at least 16
+    bool d_plain_next = false;      // EMSGSIZE with one zero-copy datagram: plain, once
+    bool d_fatal = false;           // a datagram the route can never carry
     std::vector<uint8_t> d_staging; // swap mode
 
     // Stream bookkeeping, relative to the input read pointer.
@@ -191,6 +196,12 @@ private:
     std::atomic<uint64_t> d_inflight_peak{ 0 };
     std::atomic<uint64_t> d_header_waits{ 0 };
     std::atomic<uint64_t> d_frag_limit_hits{ 0 };
+    std::atomic<uint64_t> d_frag_plain_sends{ 0 };
+    std::atomic<uint64_t> d_emsgsize{ 0 };
+    std::atomic<uint64_t> d_emsgsize_segment_cuts{ 0 };
+    std::atomic<uint64_t> d_emsgsize_plain_sends{ 0 };
+    std::atomic<uint64_t> d_unsendable{ 0 };
+    std::atomic<uint64_t> d_header_used_peak{ 0 };
     address_ranges d_sent_ranges; // guarded by d_stats_mutex
 };
 

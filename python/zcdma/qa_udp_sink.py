@@ -774,6 +774,177 @@ class qa_udp_sink(gr_unittest.TestCase):
             self.assertLessEqual(msg["payload_bytes"], final["payload_bytes"])
         self.assertEqual((final["datagrams"], final["payload_bytes"]), (109, 160000))
 
+    def test_zero_copy_stream_never_exceeds_max_skb_frags(self):
+        # Each send's fragments are counted as the kernel counts them, so a
+        # normal stream never has a send refused for MAX_SKB_FRAGS.
+        for framing in ("none", "vita49"):
+            for payload in (1500, 9000):
+                with self.subTest(framing=framing, payload=payload):
+                    s = self.ring_zero_copy_stats(framing, payload)
+                    self.assertTrue(s["gso_active"] and s["zerocopy_active"])
+                    self.assertLess(s["sends"], s["datagrams"])
+                    self.assertEqual(s["frag_limit_hits"], 0)
+                    self.assertEqual(s["emsgsize"], 0)
+                    self.assertEqual((s["send_errors"], s["plain_bytes"]), (0, 0))
+                    self.assertEqual(s["inflight_bytes"], 0)
+                    self.assertEqual(s["zerocopy_bytes"] + s["copied_bytes"], s["payload_bytes"])
+
+    def ring_zero_copy_stats(self, framing, payload):
+        """8 MiB from the ring through udp_sink(zerocopy="on"); its stats.
+        The ring (/dev/zcdma0 in the guest) is released on return."""
+        tb = gr.top_block()
+        rx = DatagramReceiver()
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=32, bufsize=65536), 4)
+        kw = dict(sample_rate=1e6) if framing == "vita49" else {}
+        snk = zcdma.udp_sink(
+            4, "127.0.0.1", rx.port, framing=framing, payload_size=payload,
+            zerocopy="on", **kw,
+        )  # fmt: skip
+        tb.connect(src, snk)
+        tb.start()
+        ok = wait_for(lambda: snk.stats()["payload_bytes"] >= 8 << 20, 120)
+        tb.stop()
+        tb.wait()
+        rx.close()
+        self.assertTrue(ok)
+        return snk.stats()
+
+    def test_emsgsize_for_fragments_adapts_without_loss(self):
+        # ZCDMA_UDP_MAX_FRAGS=64 makes the sink plan more fragments than the
+        # kernel takes, so the kernel refuses: GSO batches shrink (kept), a
+        # single datagram beyond 17 fragments goes plain, nothing is lost.
+        os.environ["ZCDMA_UDP_MAX_FRAGS"] = "64"
+        self.addCleanup(os.environ.pop, "ZCDMA_UDP_MAX_FRAGS", None)
+        for payload, n in ((8968, 300), (65504, 40)):
+            with self.subTest(payload=payload):
+                words = (payload - 8) // 8
+                rx = DatagramReceiver(stop_after=n)
+                tb, snk = self.counter_to(
+                    "127.0.0.1", rx.port, nwords=words * n, framing="seqnum",
+                    payload_size=payload, zerocopy="on",
+                )  # fmt: skip
+                tb.run()
+                self.assertTrue(rx.done.wait(30))
+                rx.close()
+                end = self.assert_counter_datagrams(rx.datagrams, 8, first_word=0)
+                self.assertEqual(end, words * n)
+                s = snk.stats()
+                self.assertGreaterEqual(s["emsgsize"], 1)
+                self.assertEqual(s["frag_limit_hits"], s["emsgsize"])
+                if payload == 8968:  # 7 datagrams (about 30 fragments) planned
+                    self.assertGreaterEqual(s["emsgsize_segment_cuts"], 1)
+                    self.assertLess(s["sends"], s["datagrams"])
+                else:  # 1 + 17 fragments: never zero copy
+                    self.assertGreaterEqual(s["emsgsize_plain_sends"], 1)
+                    self.assertGreater(s["plain_bytes"], 0)
+                self.assertEqual((s["send_errors"], s["unsendable_datagrams"]), (0, 0))
+                self.assertEqual((s["payload_bytes"], s["inflight_bytes"]), (8 * words * n, 0))
+
+    def test_datagram_beyond_max_skb_frags_is_sent_plain(self):
+        rx = DatagramReceiver(stop_after=40)
+        tb, snk = self.counter_to(
+            "127.0.0.1", rx.port, nwords=8187 * 40, framing="seqnum",
+            payload_size=65504, zerocopy="on",
+        )  # fmt: skip
+        tb.run()
+        self.assertTrue(rx.done.wait(30))
+        rx.close()
+        self.assertEqual(self.assert_counter_datagrams(rx.datagrams, 8, first_word=0), 8187 * 40)
+        s = snk.stats()
+        self.assertEqual((s["emsgsize"], s["frag_limit_hits"], s["send_errors"]), (0, 0, 0))
+        self.assertGreater(s["frag_plain_sends"], 0)
+        self.assertGreater(s["plain_bytes"], 0)
+
+    def wait_or_stop(self, tb, seconds):
+        """True if tb ends on its own within `seconds`; else stops it."""
+        t = threading.Thread(target=tb.wait, daemon=True)
+        t.start()
+        t.join(seconds)
+        if t.is_alive():
+            tb.stop()
+            t.join(30)
+            return False
+        return True
+
+    def test_route_mtu_shrinking_under_the_stream_is_a_clear_error(self):
+        # lo's MTU drops from 9000 to 1500 while 8972-byte datagrams flow:
+        # every retry is smaller (GSO batch, one datagram, plain) until the
+        # datagram itself is refused; then the stream ends with an error
+        # and the counts, never a silent drop or an endless "retrying".
+        for zerocopy in ("on", "off"):
+            with self.subTest(zerocopy=zerocopy):
+                self.mtu_shrinks_under_the_stream(zerocopy)
+
+    def mtu_shrinks_under_the_stream(self, zerocopy):
+        if not netns_support or os.geteuid() != 0 or not shutil.which("ip"):
+            self.skipTest("needs root and iproute2 (ip netns)")
+        ns = netns_support.Netns(f"udpmtu{zerocopy}")
+        self.addCleanup(ns.close)
+        ns.ip("link", "set", "lo", "mtu", "9000")
+        rx = ns.run(lambda: DatagramReceiver())
+        dev = spec(pattern="counter", rate=0, nbufs=32, bufsize=65536)
+        src = zcdma.source(dev, 4)
+        snk = ns.run(
+            lambda: zcdma.udp_sink(4, "127.0.0.1", rx.port, payload_size=8972, zerocopy=zerocopy)
+        )
+        self.assertEqual(snk.route_mtu(), 9000)
+        tb = gr.top_block()
+        tb.connect(src, snk)
+        with captured_output() as log:
+            tb.start()
+            self.assertTrue(wait_for(lambda: len(rx.datagrams) >= 100, 60))
+            ns.ip("link", "set", "lo", "mtu", "1500")
+            ended = self.wait_or_stop(tb, 60)
+        self.assertTrue(ended, "the sink kept retrying a datagram above the MTU")
+        s = snk.stats()
+        wait_for(lambda: len(rx.datagrams) >= s["datagrams"], 10)
+        rx.close()
+        self.assertEqual((s["unsendable_datagrams"], s["send_errors"]), (1, 1))
+        self.assertGreaterEqual(s["emsgsize"], 1)
+        self.assertEqual((s["inflight_bytes"], s["unknown_completions"]), (0, 0))
+        self.assertEqual(s["payload_bytes"], 8972 * len(rx.datagrams))
+        self.assertGreater(s["unsent_at_stop_bytes"], 0)
+        self.assertIn("8972-byte datagram", log.text)
+        self.assertIn("route MTU now 1500", log.text)
+
+    def test_header_entry_reused_only_after_its_send_completed(self):
+        # A token bucket on lo holds the sends, so their completions come
+        # late; with 4 header slots the ring is full most of the time. A
+        # slot rewritten before its send completed would put a later
+        # sequence number on an earlier datagram on the wire.
+        if not netns_support or os.geteuid() != 0 or not shutil.which("tc"):
+            self.skipTest("needs root, iproute2 and tc")
+        ns = netns_support.Netns("udphdr")
+        self.addCleanup(ns.close)
+        r = subprocess.run(
+            ["tc", "-n", ns.name, "qdisc", "add", "dev", "lo", "root", "tbf",
+             "rate", "40mbit", "burst", "32kb", "limit", "8mb"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if r.returncode:
+            self.skipTest(f"no tbf qdisc here: {r.stderr.strip()}")
+        os.environ["ZCDMA_UDP_HEADER_SLOTS"] = "4"
+        self.addCleanup(os.environ.pop, "ZCDMA_UDP_HEADER_SLOTS", None)
+        n = 1500
+        rx = ns.run(lambda: DatagramReceiver(stop_after=n))
+        tb, snk = ns.run(
+            lambda: self.counter_to(
+                "127.0.0.1", rx.port, nwords=183 * n, framing="seqnum",
+                payload_size=1472, zerocopy="on",
+            )
+        )  # fmt: skip
+        tb.run()
+        self.assertTrue(rx.done.wait(60))
+        rx.close()
+        s = snk.stats()
+        for i, d in enumerate(rx.datagrams):
+            (seq,) = struct.unpack("<Q", d[:8])
+            self.assertEqual(seq, i + 1, f"datagram {i}: header of another datagram")
+            self.assertEqual(int(words_of(d, 8)[0]), 183 * i, f"datagram {i}")
+        self.assertGreater(s["header_waits"], 0)  # sends waited for completions
+        self.assertEqual((s["header_slots"], s["header_used_peak"]), (4, 4))
+        self.assertEqual(s["copied_bytes"] + s["zerocopy_bytes"], s["payload_bytes"])
+
 
 if __name__ == "__main__":
     gr_unittest.run(qa_udp_sink)

@@ -24,6 +24,8 @@
 #define ZCDMA_PROP_FIFO		"gr-zcdma,fifo-address"
 #define ZCDMA_PROP_WIDTH	"gr-zcdma,bus-width"
 #define ZCDMA_PROP_BURST	"gr-zcdma,burst"
+/* Bus width when the channel reports no capabilities and the node none. */
+#define ZCDMA_DEFAULT_WIDTH	4
 
 /* Largest slot CONFIG and the bufsize parameter accept. */
 #define ZCDMA_MAX_BUFSIZE	((u32)SZ_256M)
@@ -142,6 +144,7 @@ struct zcdma_dev {
 	u32 width;			/* bus width in bytes */
 	u32 burst;			/* maxburst, in words */
 	u32 max_seg;			/* longest sg entry the engine takes */
+	bool no_slave_config;		/* the provider has no device_config */
 };
 
 /* zcdma_ring.c */

@@ -22,10 +22,12 @@
  * Slots lost right before @slot (slock held). An engine cannot wait for
  * user space: when the last queued transfer completed with none behind it
  * (every other slot filled or held), the stream's data went nowhere until
- * the next slot was queued. The stream rate turns that time into slots
- * (rounded down: a slot is lost once its whole span passed unqueued);
- * without a rate the loss is unknown, with rate 0 (flow-controlled) there
- * is none. zcdma_sim can count them exactly instead.
+ * the next slot was queued. A free-running peripheral (a rate, or none
+ * known) lost data then, however short the time: the next slot is always
+ * flagged. The stream rate turns that time into slots, rounded to the
+ * nearest (0 for less than half a slot: data inside a slot was still
+ * lost); without a rate the loss is unknown, with rate 0 (flow-controlled)
+ * there is none. zcdma_sim can count them exactly instead.
  */
 static u64 zcdma_lost_before(struct zcdma_dev *zd, struct zcdma_slot *slot,
 			     bool *overrun)
@@ -45,9 +47,9 @@ static u64 zcdma_lost_before(struct zcdma_dev *zd, struct zcdma_slot *slot,
 	} else if (slot->after_dry && zd->rate) {
 		bytes = mul_u64_u64_div_u64(slot->restart_ns - slot->dry_ns,
 					    zd->rate, NSEC_PER_SEC);
-		gap = div64_u64(bytes, zd->ring->bufsize);
+		gap = div64_u64(bytes + zd->ring->bufsize / 2, zd->ring->bufsize);
 		slot->drops = ZCDMA_DROPS_ESTIMATED;
-		*overrun = gap != 0;
+		*overrun = true;
 	}
 	slot->after_dry = false;
 	return gap;
@@ -312,7 +314,8 @@ int zcdma_dma_start(struct zcdma_dev *zd)
 	int ret;
 
 	lockdep_assert_held(&zd->lock);
-	ret = dmaengine_slave_config(zd->chan, &cfg);
+	/* A provider without device_config (probe checked): nothing to set. */
+	ret = zd->no_slave_config ? 0 : dmaengine_slave_config(zd->chan, &cfg);
 	if (ret) {
 		dev_err(zd->dev, "DMA slave config failed: %d\n", ret);
 		return ret;

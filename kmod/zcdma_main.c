@@ -372,25 +372,65 @@ static int zcdma_read_u64(struct device *dev, const char *name, u64 *val)
 }
 
 /*
+ * A provider without device_config (ADI AXI DMAC in 6.1) takes no slave
+ * configuration: dmaengine_slave_config() fails with -ENOSYS before any
+ * provider code runs. Its peripheral side is fixed by its own node, so it
+ * works as long as the zcdma node asks for nothing it would have to set.
+ */
+static int zcdma_check_slave_config(struct zcdma_dev *zd, const char *name)
+{
+	static const char * const props[] = {
+		ZCDMA_PROP_FIFO, ZCDMA_PROP_WIDTH, ZCDMA_PROP_BURST,
+	};
+	unsigned int i;
+
+	/* What dmaengine_slave_config() checks before it fails. */
+	if (zd->chan->device->device_config)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(props); i++)
+		if (device_property_present(zd->dev, props[i]))
+			return dev_err_probe(zd->dev, -EINVAL,
+					     "%s: DMA channel %s takes no slave configuration (no device_config): its peripheral side is set in its own node; remove %s\n",
+					     props[i], name, props[i]);
+	zd->no_slave_config = true;
+	return 0;
+}
+
+/*
  * The peripheral side of the channel, from the device tree (or software
  * node), checked against what the channel says it can do: it must read
  * from a device into memory, at the bus width and burst asked for, and
- * its longest segment must hold at least one word.
+ * its longest segment must hold at least one word. A provider that
+ * reports no capabilities (no directions: AMD XDMA) is trusted: the
+ * properties or the defaults are used unchecked.
  */
 static int zcdma_setup_channel(struct zcdma_dev *zd)
 {
 	const char *name = dma_chan_name(zd->chan);
 	struct device *dev = zd->dev;
 	struct dma_slave_caps caps;
+	bool caps_known = true;
+	const char *residue;
 	u32 seg, unit;
 	u64 fifo;
 	int ret;
 
-	ret = dma_get_slave_caps(zd->chan, &caps);
+	ret = zcdma_check_slave_config(zd, name);
 	if (ret)
+		return ret;
+	ret = dma_get_slave_caps(zd->chan, &caps);
+	if (ret == -ENXIO) {
+		dev_warn(dev, "DMA channel %s reports no slave capabilities (no directions): assuming DEV_TO_MEM, %s or %u-byte words, %s or 1, unchecked\n",
+			 name, ZCDMA_PROP_WIDTH, ZCDMA_DEFAULT_WIDTH,
+			 ZCDMA_PROP_BURST);
+		memset(&caps, 0, sizeof(caps));
+		caps.directions = BIT(DMA_DEV_TO_MEM);
+		caps_known = false;
+	} else if (ret) {
 		return dev_err_probe(dev, ret,
 				     "DMA channel %s reports no slave capabilities\n",
 				     name);
+	}
 	if (!(caps.directions & BIT(DMA_DEV_TO_MEM)))
 		return dev_err_probe(dev, -EINVAL,
 				     "DMA channel %s cannot do DEV_TO_MEM (directions %#x)\n",
@@ -423,11 +463,16 @@ static int zcdma_setup_channel(struct zcdma_dev *zd)
 					     "%s = <%u>: DMA channel %s cannot read %u-byte words (src_addr_widths %#x)\n",
 					     ZCDMA_PROP_WIDTH, zd->width, name,
 					     zd->width, caps.src_addr_widths);
+	} else if (!caps_known) {
+		zd->width = ZCDMA_DEFAULT_WIDTH;
 	} else {
 		/* The widest the channel reads, up to 8 bytes. */
 		for (zd->width = 8; zd->width; zd->width >>= 1)
 			if (caps.src_addr_widths & BIT(zd->width))
 				break;
+		/* Never sent to a provider without device_config: aligns only. */
+		if (!zd->width && zd->no_slave_config)
+			zd->width = 8;
 		if (!zd->width)
 			return dev_err_probe(dev, -EINVAL,
 					     "DMA channel %s reads no 1, 2, 4 or 8-byte words (src_addr_widths %#x); set %s\n",
@@ -459,12 +504,21 @@ static int zcdma_setup_channel(struct zcdma_dev *zd)
 		return dev_err_probe(dev, -EINVAL,
 				     "DMA channel %s: maximum segment %u bytes is below the %u-byte bus width\n",
 				     name, seg, zd->width);
-	dev_info(dev, "DMA channel %s: FIFO %pad, %u-byte words, bursts of %u, segments up to %u bytes, residue %s\n",
-		 name, &zd->fifo_addr, zd->width, zd->burst, zd->max_seg,
-		 caps.residue_granularity == DMA_RESIDUE_GRANULARITY_DESCRIPTOR ?
-		 "per descriptor" :
-		 caps.residue_granularity == DMA_RESIDUE_GRANULARITY_SEGMENT ?
-		 "per segment" : "per burst");
+	if (!caps_known)
+		residue = "unknown";
+	else if (caps.residue_granularity == DMA_RESIDUE_GRANULARITY_DESCRIPTOR)
+		residue = "per descriptor";
+	else if (caps.residue_granularity == DMA_RESIDUE_GRANULARITY_SEGMENT)
+		residue = "per segment";
+	else
+		residue = "per burst";
+	if (zd->no_slave_config)
+		dev_info(dev, "DMA channel %s: no slave configuration (its own node sets the peripheral side), segments up to %u bytes, residue %s\n",
+			 name, zd->max_seg, residue);
+	else
+		dev_info(dev, "DMA channel %s: FIFO %pad, %u-byte words, bursts of %u, segments up to %u bytes, residue %s\n",
+			 name, &zd->fifo_addr, zd->width, zd->burst,
+			 zd->max_seg, residue);
 	return 0;
 }
 

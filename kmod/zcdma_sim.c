@@ -46,7 +46,10 @@
  * max_seg (longest sg entry it takes, default 64 KiB: it refuses longer
  * ones), widths (src_addr_widths, bit N = N-byte words, default 8 bytes
  * only), max_burst (default 16), dev_to_mem=0 (only MEM_TO_DEV: the client
- * must refuse it). What the client configured reads back in cfg_src_addr,
+ * must refuse it), device_config=0 (no device_config, as ADI's AXI DMAC in
+ * 6.1: dmaengine_slave_config() fails with -ENOSYS), directions=0 (no
+ * directions, as AMD's XDMA: dma_get_slave_caps() fails with -ENXIO; the
+ * transfers still work). What the client configured reads back in cfg_src_addr,
  * cfg_width and cfg_burst; the longest sg entry and the entries of the last
  * descriptor in seg_max_seen and last_nents.
  *
@@ -145,6 +148,14 @@ MODULE_PARM_DESC(max_burst, "max_burst advertised (words)");
 static bool dev_to_mem = true;
 module_param(dev_to_mem, bool, 0444);
 MODULE_PARM_DESC(dev_to_mem, "advertise DEV_TO_MEM (0: MEM_TO_DEV only)");
+
+static bool device_config = true;
+module_param(device_config, bool, 0444);
+MODULE_PARM_DESC(device_config, "offer device_config (0: slave config fails with -ENOSYS)");
+
+static bool directions = true;
+module_param(directions, bool, 0444);
+MODULE_PARM_DESC(directions, "advertise directions (0: none, slave caps fail with -ENXIO)");
 
 static unsigned long long cfg_src_addr;
 module_param(cfg_src_addr, ullong, 0444);
@@ -793,7 +804,8 @@ static int zsim_probe(struct platform_device *pdev)
 		if (dma_get_max_seg_size(&pdev->dev) != max_seg)
 			return -EIO;
 	}
-	dd->directions = BIT(dev_to_mem ? DMA_DEV_TO_MEM : DMA_MEM_TO_DEV);
+	if (directions)
+		dd->directions = BIT(dev_to_mem ? DMA_DEV_TO_MEM : DMA_MEM_TO_DEV);
 	dd->src_addr_widths = widths;
 	dd->dst_addr_widths = widths;
 	dd->max_burst = max_burst;
@@ -801,7 +813,8 @@ static int zsim_probe(struct platform_device *pdev)
 	dd->device_alloc_chan_resources = zsim_alloc_chan_resources;
 	dd->device_free_chan_resources = zsim_free_chan_resources;
 	dd->device_prep_slave_sg = zsim_prep_slave_sg;
-	dd->device_config = zsim_config;
+	if (device_config)
+		dd->device_config = zsim_config;
 	dd->device_issue_pending = zsim_issue_pending;
 	dd->device_terminate_all = zsim_terminate_all;
 	dd->device_synchronize = zsim_synchronize;

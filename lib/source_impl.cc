@@ -168,11 +168,13 @@ void source_impl::tag_slot(const slot_info& s, uint64_t item)
         d_delivered_any && s.seq > d_last_seq + 1 ? s.seq - d_last_seq - 1 : 0;
     d_delivered_any = true;
     d_last_seq = s.seq;
-    // An overrun of unknown size (the engine ran dry, no stream rate known)
-    // does not move the sequence: it is tagged with 0 slots. Beside every
-    // zcdma_overrun, zcdma_overrun_count says how the slots were counted.
+    // Every overrun slot is tagged, also one that moves the sequence by 0:
+    // an unknown loss (the engine ran dry, no stream rate known) or an
+    // estimate rounded to 0 slots (dry for under half a slot: data inside a
+    // slot was still lost). Beside every zcdma_overrun, zcdma_overrun_count
+    // says how the slots were counted.
     const bool unknown = s.overrun && s.drops_unknown;
-    if (gap || unknown) {
+    if (gap || s.overrun) {
         add_item_tag(0, item, d_overrun_key, pmt::from_uint64(gap), alias_pmt());
         add_item_tag(0,
                      item,

@@ -126,7 +126,9 @@ struct zcdma_acquire {
  * With ZCDMA_BUF_OVERRUN (ABI 2): how the slots lost before this one were
  * counted. Neither: exactly. ESTIMATED: the DMA engine ran dry (nothing was
  * queued) and the loss is the time until this slot was queued times the
- * stream rate, in whole slots; @seq and @dropped include it. UNKNOWN: the
+ * stream rate, rounded to the nearest slot; @seq and @dropped include it.
+ * It may be 0 slots: a run dry under half a slot still lost data inside
+ * one, so it is flagged all the same. UNKNOWN: the
  * engine ran dry and no rate is known; @seq and @dropped do not advance.
  */
 #define ZCDMA_BUF_DROPS_ESTIMATED	_BITUL(2)

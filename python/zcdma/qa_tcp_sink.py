@@ -447,6 +447,17 @@ class qa_tcp_sink(gr_unittest.TestCase):
         # auto switches to plain send() with zero-copy sends still in flight;
         # the peer leaves then: the plain sends queued behind those must be
         # consumed too, or the last bytes are never consumed and run() hangs.
+        # Whether the sink gets there before the reader has read everything
+        # depends on scheduling (a loaded TCG guest once never did): a run
+        # that never reached it proves nothing and is made again.
+        for _ in range(4):
+            if self.plain_sends_queued_then_disconnect():
+                return
+            self.tb = gr.top_block()
+        self.fail("plain sends never queued behind zero-copy sends in flight")
+
+    def plain_sends_queued_then_disconnect(self):
+        """One run of the test above; False if the state never came."""
         nbytes = 16 << 20
         words = numpy.arange(nbytes // 8, dtype=numpy.uint64)
         src = blocks.vector_source_s(words.view(numpy.int16).tolist(), False, 4)
@@ -474,9 +485,10 @@ class qa_tcp_sink(gr_unittest.TestCase):
                 if s["auto_fallbacks"] and s["plain_bytes"] and s["inflight_bytes"]:
                     break
                 chunk = conn.recv(2048)
-                self.assertTrue(chunk, "sink closed the stream")
                 first += chunk
-                self.assertLess(len(first), nbytes, s)
+                if not chunk or len(first) >= nbytes:
+                    conn.close()
+                    return False  # all sent before the state came
             unread = hang_up(conn)
             conn = accept(lsock)
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
@@ -497,6 +509,7 @@ class qa_tcp_sink(gr_unittest.TestCase):
         self.assertEqual(zcdma.check_counter(second, resumed), 0)
         self.assertEqual(resumed + len(second), nbytes)
         self.assertEqual(resumed - (len(first) + unread), s["bytes_lost"], s)
+        return True
 
     def run_in_netns(self, script, optmem_max):
         """Run a Python script in a fresh network namespace whose

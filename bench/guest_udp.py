@@ -1,0 +1,360 @@
+#!/usr/bin/python3
+#
+# Copyright 2026 gr-zcdma authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""UDP senders in the QEMU guest over virtio-net, side by side in one boot:
+every sender runs in the guest and streams datagrams to a C receiver
+(bench/udp_receiver.c) on the host side of a tap device in a network
+namespace this script makes; adds the UDP section of
+docs/benchmarks-guest.md (after bench/guest.py wrote the file).
+
+    bench/guest_udp.py [--mib 64] [--rounds 1] [--markdown docs/benchmarks-guest.md]
+
+Needs root (netns, tap), kmod/ built and build/ built (scripts/bench does
+both). The tap and the guest's eth0 get MTU 9000, so 8968-byte payloads
+(the issue's jumbo size) go out unfragmented; a smaller path MTU shrinks
+the payload to the largest that fits.
+
+The 9p root the guest sees is read-only, so the guest asks for each receiver
+over a TCP control connection to a coordinator in the namespace (this file
+with --serve): "hold PORT" (the coordinator binds the port, so the sender's
+first datagrams meet a socket, not an ICMP port unreachable), then, once the
+sender streams, "go PORT" (the coordinator hands the port to udp_receiver
+and answers with its summary line when --mib MiB arrived).
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from run import GrSender, med, rotation  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
+BIN = os.path.join(ROOT, "build/bench")
+PY = "/usr/bin/python3"  # GNU Radio's
+HOST_IP, GUEST_IP, CTRL_PORT, BASE_PORT = "169.254.78.1", "169.254.78.2", 5599, 5700
+MTU = 9000
+DEVICE = "/dev/zcdma0:nbufs=64,bufsize=262144"
+
+CEILING = "C sendmsg + UDP_SEGMENT + MSG_ZEROCOPY (ceiling)"
+NETWORK = "GNU Radio network.udp_sink (null_source)"
+RING = "network.udp_sink fed by /dev/zcdma0"
+# name: ("c", udp_sender flags) or ("gr", senders.py kind)
+CONTENDERS = {
+    CEILING: ("c", ["--gso", "--zerocopy"]),
+    "C sendmsg + UDP_SEGMENT": ("c", ["--gso"]),
+    NETWORK: ("gr", "udp-network"),
+    RING: ("gr", "udp-network-ring"),
+}
+for _gso in ("gso", "nogso"):
+    for _mode in ("on", "off", "auto"):
+        _name = f"zcdma.udp_sink gso={'on' if _gso == 'gso' else 'off'} zerocopy={_mode}"
+        CONTENDERS[_name + " (/dev/zcdma0)"] = ("gr", f"udp-zcdma-{_gso}-{_mode}")
+
+BEGIN = "<!-- bench/guest_udp.py: begin -->"
+END = "<!-- bench/guest_udp.py: end -->"
+
+
+def schedule(rounds, only=""):
+    """(round, name, port) in run order; every run has its own port."""
+    names = [n for n in CONTENDERS if only in n]
+    return [(r, n, BASE_PORT + i) for i, (r, n) in enumerate(rotation(names, rounds))]
+
+
+# ------------------------------------------------- coordinator (in the netns)
+
+
+def serve(nbytes):
+    ctrl = socket.create_server((HOST_IP, CTRL_PORT))
+    print("listening", flush=True)
+    conn, _ = ctrl.accept()
+    held = {}
+    with conn, conn.makefile("rw") as f:
+        for line in f:
+            cmd, port = line.split()
+            port = int(port)
+            if cmd == "hold":
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind((HOST_IP, port))
+                held[port] = s
+                f.write("held\n")
+            elif cmd == "go":
+                held.pop(port).close()
+                rx = subprocess.Popen(
+                    [f"{BIN}/udp_receiver", str(nbytes), HOST_IP, str(port)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                rx.stdout.readline()  # "port N": bound
+                summary = rx.stdout.readline().strip()
+                rx.wait()
+                f.write(f"done {summary}\n")
+            f.flush()
+    return 0
+
+
+# ---------------------------------------------------------------- guest side
+
+
+def guest_main(nbytes, rounds, only):
+    mtu = int(open("/sys/class/net/eth0/mtu").read())
+    payload = min(8968, (mtu - 28) // 8 * 8)  # IPv4 + UDP headers; whole items
+    print(f"payload {payload} mtu {mtu}", flush=True)
+    env = dict(os.environ, ZCDMA_BENCH_HOST=HOST_IP, ZCDMA_BENCH_DEVICE=DEVICE)
+    env["ZCDMA_BENCH_UDP_PAYLOAD"] = str(payload)
+    env["GR_CONF_LOG_LOG_LEVEL"] = "error"
+    for _ in range(100):  # the coordinator is up before the guest boots; the link may lag
+        try:
+            ctrl = socket.create_connection((HOST_IP, CTRL_PORT), timeout=900)
+            break
+        except OSError:
+            time.sleep(0.1)
+    f = ctrl.makefile("rw")
+
+    def ask(cmd, port):
+        f.write(f"{cmd} {port}\n")
+        f.flush()
+        return f.readline().split()
+
+    for r, name, port in schedule(rounds, only):
+        kind, arg = CONTENDERS[name]
+        figures = {"name": name, "round": r, "port": port, "payload": payload, "error": None}
+        ask("hold", port)
+        if kind == "c":
+            tx = subprocess.Popen(
+                [f"{BIN}/udp_sender", *arg, str(port), str(payload), "0", HOST_IP],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            figures["summary"] = ask("go", port)[1:]
+            tx.terminate()
+            out, err = tx.communicate()
+            fields = out.split()
+            ok = tx.returncode == 0 and fields[:1] == ["cpu"]
+            figures["cpu"] = float(fields[1]) if ok else None
+            figures["error"] = None if ok else f"udp_sender: {err.strip()[-200:]}"
+        else:
+            sender = GrSender(arg, port, env, stderr=subprocess.DEVNULL)
+            sender.wait_started()
+            figures["summary"] = ask("go", port)[1:]
+            data = sender.stop()
+            figures["cpu"] = data["cpu"] if data else None
+            figures["stats"] = data["stats"] if data else {}
+            figures["error"] = None if data else f"senders.py exit {sender.proc.returncode}"
+        print("result " + json.dumps(figures), flush=True)
+    return 0
+
+
+# ----------------------------------------------------------------- host side
+
+
+def ip(*args):
+    subprocess.run(["ip", *args], check=True)
+
+
+def host_main(args):
+    nbytes = args.mib << 20
+    ns = f"zcdma-udpbench-{os.getpid()}"
+    vm = None
+    ip("netns", "add", ns)
+    coordinator = None
+    try:
+        ip("-n", ns, "link", "set", "lo", "up")
+        ip("-n", ns, "tuntap", "add", "tap0", "mode", "tap")
+        ip("-n", ns, "link", "set", "tap0", "mtu", str(MTU))
+        ip("-n", ns, "addr", "add", f"{HOST_IP}/24", "dev", "tap0")
+        ip("-n", ns, "link", "set", "tap0", "up")
+        coordinator = subprocess.Popen(
+            ["ip", "netns", "exec", ns, PY, "-B", os.path.abspath(__file__), "--serve",
+             "--mib", str(args.mib)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        if coordinator.stdout.readline().strip() != "listening":
+            sys.exit("bench/guest_udp.py: the coordinator did not start")
+        guest = (
+            f"ip link set eth0 mtu {MTU} && ip link set eth0 up && "
+            f"ip addr add {GUEST_IP}/24 dev eth0 && "
+            f"{PY} -B {HERE}/guest_udp.py --guest --mib {args.mib} --rounds {args.rounds} "
+            f"--only {shlex.quote(args.only)}"
+        )
+        vm = subprocess.Popen(
+            [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
+             "--env", f"PYTHONPATH={ROOT}/build/test_modules", "--timeout", str(args.timeout),
+             "--", "sh", "-c", guest],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        lines = []
+        for line in vm.stdout:  # progress as it comes
+            lines.append(line)
+            print(line, end="", file=sys.stderr, flush=True)
+        vm.wait()
+    finally:
+        if coordinator is not None:
+            coordinator.kill()
+            coordinator.wait()
+        subprocess.run(["ip", "netns", "del", ns])
+    results = [json.loads(ln[7:]) for ln in lines if ln.startswith("result ")]
+    if vm.returncode != 0 or len(results) != len(schedule(args.rounds, args.only)):
+        sys.exit(f"bench/guest_udp.py: the guest failed (rc {vm.returncode})")
+    return report(results, nbytes, args)
+
+
+def report(results, nbytes, args):
+    rows = {n: [] for n in CONTENDERS if args.only in n}
+    failures = {}
+    for res in results:
+        s = res.get("summary") or []
+        if res["error"] or len(s) < 4 or int(s[1]) < nbytes:
+            failures[res["name"]] = f"{res['error'] or ''} receiver {' '.join(s)}".strip()
+            continue
+        got, seconds = int(s[1]), float(s[3])
+        st = res.get("stats") or {}
+        rows[res["name"]].append(
+            {
+                "gbs": got / seconds / 1e9,
+                "cpu_per_gb": res["cpu"] / (got / 1e9),
+                "payload": st.get("payload_bytes"),
+                "zc": st.get("zerocopy_bytes"),
+                "copied": st.get("copied_bytes"),
+            }
+        )
+
+    def m(n):
+        vals = sorted(x["gbs"] for x in rows.get(n, []))
+        return vals[len(vals) // 2] if vals else float("nan")
+
+    ceiling, net, ring = m(CEILING), m(NETWORK), m(RING)
+    lines = [
+        "| sender (in the guest) | GB/s delivered median (min–max) | guest CPU s/GB delivered "
+        "| × C GSO + MSG_ZEROCOPY | × network.udp_sink | zero-copy bytes completed without "
+        "COPIED |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for n, r in rows.items():
+        if n in failures:
+            lines.append(f"| {n} | failed: {failures[n][:160].replace('|', '/')} | | | | |")
+            continue
+        zc = "n/a"
+        last = r[-1]
+        if last["zc"] is not None:
+            sent_zc = last["zc"] + last["copied"]
+            zc = (
+                f"{last['zc'] / sent_zc:.3f} ({last['zc']:,} of {sent_zc:,} B)"
+                if sent_zc
+                else "0 (no zero-copy sends)"
+            )
+        lines.append(
+            f"| {n} | {med([x['gbs'] for x in r], '{:.3f}')} "
+            f"| {med([x['cpu_per_gb'] for x in r], spread=False)} "
+            f"| {m(n) / ceiling:.2f} | {m(n) / net:.2f} | {zc} |"
+        )
+    table = "\n".join(lines)
+    zcdma = [n for n in rows if n.startswith("zcdma") and rows[n]]
+    summary = "no zcdma.udp_sink row finished"
+    if zcdma:
+        best = max(zcdma, key=m)
+        g = m(best)
+        summary = (
+            f"{best}: {g:.3f} GB/s = {g / ceiling:.2f} × the C GSO + MSG_ZEROCOPY loop "
+            f"(target ≥ 0.9), {g / net:.2f} × null_source → network.udp_sink (target ≥ 5), "
+            f"{g / ring:.2f} × network.udp_sink on the same ring"
+        )
+    print(table, "summary: " + summary, sep="\n\n")
+    if args.markdown and not args.only:
+        payload = results[0]["payload"]
+        section = MARKDOWN.format(
+            begin=BEGIN,
+            end=END,
+            mib=args.mib,
+            rounds=args.rounds,
+            payload=payload,
+            mtu=MTU,
+            table=table,
+            summary=summary,
+            kernel=guest_kernel(),
+        )
+        text = open(args.markdown).read() if os.path.exists(args.markdown) else ""
+        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", re.S)
+        text = (
+            pattern.sub(lambda _: section, text)
+            if pattern.search(text)
+            else text.rstrip("\n") + "\n\n" + section
+        )
+        with open(args.markdown, "w") as f:
+            f.write(text)
+    return 1 if failures else 0
+
+
+def guest_kernel():
+    sys.path.insert(0, os.path.join(ROOT, "tests/vm"))
+    import vm  # noqa: E402  (tests/vm/vm.py: the kernel the guest boots)
+
+    return vm.kernel_version()
+
+
+MARKDOWN = """{begin}
+## UDP: {mib} MiB delivered per sender, {payload}-byte datagrams, virtio-net
+
+Generated by `bench/guest_udp.py --mib {mib} --rounds {rounds}` (run by
+scripts/bench after bench/guest.py, same GUEST switch); do not edit by hand.
+
+The same guest (Debian's {kernel} kernel under QEMU TCG, 2 vCPUs): every
+sender runs in the guest and streams {payload}-byte datagrams (no header;
+MTU {mtu} on the tap and on the guest's eth0, so nothing is fragmented)
+over virtio-net to bench/udp_receiver.c on the host side of the tap, which
+counts what arrives until {mib} MiB did. {rounds} round(s), rotating order.
+GB/s is what the receiver got, timed from its first datagram; CPU is the
+sending process's user + sys in the guest per GB delivered (datagrams lost
+on the way cost it too).
+
+{table}
+
+**{summary}**
+
+- The zcdma rows and "network.udp_sink fed by /dev/zcdma0" read the kernel
+  device (zcdma.ko over zcdma_sim.ko, lossless, not real time); the software
+  DMA engine writes every byte on a guest CPU outside the sending process,
+  so that cost is in neither CPU column but does share the 2 vCPUs.
+  network.udp_sink is otherwise fed by null_source; the C senders send a
+  pre-filled memfd buffer, 64 datagrams per UDP_SEGMENT sendmsg().
+- Last column: of the bytes a zcdma.udp_sink sent with MSG_ZEROCOPY, the
+  fraction whose completion came back without SO_EE_CODE_ZEROCOPY_COPIED
+  (the NIC took the pages); `zerocopy=off` sends none. The C ceiling does
+  not count its completion codes.
+- The Linux 6.1 virtio-net driver has no UDP segmentation offload, so with
+  GSO the guest kernel segments in software (no copy: the segments share
+  the pages) before the frames reach the virtqueue.
+{end}
+"""
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--mib", type=int, default=64, help="MiB delivered per sender")
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--markdown", help="replace (or append) the UDP section of this file")
+    p.add_argument("--timeout", type=int, default=3000, help="seconds for the whole guest")
+    p.add_argument("--only", default="", help="contenders whose name contains this (no doc)")
+    p.add_argument("--guest", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve:
+        return serve(args.mib << 20)
+    if args.guest:
+        return guest_main(args.mib << 20, args.rounds, args.only)
+    return host_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,7 @@
  */
 
 #include "sigmf_sink_impl.h"
+#include "stats_message.h"
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer.h>
 #include <gnuradio/buffer_reader.h>
@@ -388,11 +389,7 @@ bool sigmf_sink_impl::stop()
     }
     d_writes.clear();
     if (d_meta_interval > 0) {
-        pmt::pmt_t dict = pmt::make_dict();
-        for (const auto& kv : stats())
-            dict =
-                pmt::dict_add(dict, pmt::intern(kv.first), pmt::from_uint64(kv.second));
-        message_port_pub(d_stats_port, dict);
+        message_port_pub(d_stats_port, stats_message(stats()));
     }
     return true;
 }
@@ -873,10 +870,7 @@ void sigmf_sink_impl::maybe_periodic()
         d_next_meta =
             std::chrono::steady_clock::now() +
             std::chrono::microseconds(static_cast<int64_t>(d_meta_interval * 1e6));
-    pmt::pmt_t dict = pmt::make_dict();
-    for (const auto& kv : stats())
-        dict = pmt::dict_add(dict, pmt::intern(kv.first), pmt::from_uint64(kv.second));
-    message_port_pub(d_stats_port, dict);
+    message_port_pub(d_stats_port, stats_message(stats()));
 }
 
 int sigmf_sink_impl::work(int noutput_items,

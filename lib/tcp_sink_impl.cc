@@ -6,6 +6,7 @@
  */
 
 #include "realtime_clock.h"
+#include "stats_message.h"
 #include "tcp_sink_impl.h"
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer.h>
@@ -645,10 +646,7 @@ void tcp_sink_impl::maybe_post_stats(bool force)
         return;
     d_next_stats =
         now + std::chrono::microseconds(static_cast<int64_t>(d_stats_interval * 1e6));
-    pmt::pmt_t dict = pmt::make_dict();
-    for (const auto& kv : stats())
-        dict = pmt::dict_add(dict, pmt::intern(kv.first), pmt::from_uint64(kv.second));
-    message_port_pub(d_stats_port, dict);
+    message_port_pub(d_stats_port, stats_message(stats()));
 }
 
 uint64_t tcp_sink_impl::zerocopy_bytes() const

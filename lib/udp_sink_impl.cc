@@ -6,6 +6,7 @@
  */
 
 #include "realtime_clock.h"
+#include "stats_message.h"
 #include "udp_sink_impl.h"
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
@@ -1053,10 +1054,7 @@ void udp_sink_impl::maybe_post_stats(bool force)
         return;
     d_next_stats =
         now + std::chrono::microseconds(static_cast<int64_t>(d_stats_interval * 1e6));
-    pmt::pmt_t dict = pmt::make_dict();
-    for (const auto& kv : stats())
-        dict = pmt::dict_add(dict, pmt::intern(kv.first), pmt::from_uint64(kv.second));
-    message_port_pub(d_stats_port, dict);
+    message_port_pub(d_stats_port, stats_message(stats()));
 }
 
 std::map<std::string, uint64_t> udp_sink_impl::stats() const

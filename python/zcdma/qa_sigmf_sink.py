@@ -24,7 +24,7 @@ import time
 import numpy
 import pmt
 from sigmf_support import read_samples, validate
-from test_support import IS_SIM, spec, wait_for
+from test_support import IS_SIM, assert_inside, spec, wait_for
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
 
@@ -154,14 +154,7 @@ class qa_sigmf_sink(gr_unittest.TestCase):
     def assert_written_from(self, snk, region):
         """Every buffer handed to a write lay inside `region`: the ring went
         to the disk without being copied anywhere first."""
-        ranges = snk.write_address_ranges()
-        self.assertGreater(len(ranges), 0)
-        lo, hi = region.ctypes.data, region.ctypes.data + region.nbytes
-        for base, length in ranges:
-            self.assertTrue(
-                lo <= base and base + length <= hi,
-                f"write buffer [{base:#x}, +{length}) outside the ring [{lo:#x}, {hi:#x})",
-            )
+        assert_inside(self, snk.write_address_ranges(), region, "write buffer")
 
     def test_direct_from_ring_to_disk(self):
         if not direct_io_works(self.disk):

@@ -21,7 +21,7 @@ import unittest
 
 import numpy
 import pmt
-from test_support import IS_SIM, proc_counts, settled_counts, spec, wait_for
+from test_support import IS_SIM, assert_inside, proc_counts, settled_counts, spec, wait_for
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
 
@@ -100,14 +100,7 @@ class qa_tcp_sink(gr_unittest.TestCase):
         """Every byte handed to sendmsg() (the iovecs themselves, not work()'s
         input pointer) lay inside `region` (a numpy array): nothing copied
         the stream to another buffer before sending it."""
-        ranges = snk.sent_address_ranges()
-        self.assertGreater(len(ranges), 0)
-        lo, hi = region.ctypes.data, region.ctypes.data + region.nbytes
-        for base, length in ranges:
-            self.assertTrue(
-                lo <= base and base + length <= hi,
-                f"sendmsg iov [{base:#x}, +{length}) outside [{lo:#x}, {hi:#x})",
-            )
+        assert_inside(self, snk.sent_address_ranges(), region, "sendmsg iov")
 
     def stream(self, zerocopy, nbytes, slow_bytes=64 << 20, rate=0, slot_tags=False, **kw):
         """sim/device ring -> zcdma.tcp_sink -> counter-checking receiver.

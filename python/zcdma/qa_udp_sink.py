@@ -19,7 +19,7 @@ import unittest
 
 import numpy
 import pmt
-from test_support import spec, wait_for
+from test_support import assert_inside, spec, wait_for
 
 from gnuradio import blocks, gr, gr_unittest, zcdma
 
@@ -189,14 +189,7 @@ class qa_udp_sink(gr_unittest.TestCase):
 
     def assert_sent_from(self, snk, region):
         """Every payload iovec handed to sendmsg() lay inside `region`."""
-        ranges = snk.sent_address_ranges()
-        self.assertGreater(len(ranges), 0)
-        lo, hi = region.ctypes.data, region.ctypes.data + region.nbytes
-        for base, length in ranges:
-            self.assertTrue(
-                lo <= base and base + length <= hi,
-                f"sendmsg iov [{base:#x}, +{length}) outside [{lo:#x}, {hi:#x})",
-            )
+        assert_inside(self, snk.sent_address_ranges(), region, "sendmsg iov")
 
     def assert_counter_datagrams(self, datagrams, header=0, first_word=None):
         """Each datagram continues the counter where the previous ended."""

@@ -74,6 +74,19 @@ def check_overrun_stream(tc, dev, slots, nap):
     return gaps
 
 
+def assert_inside(tc, ranges, region, what):
+    """Every (address, length) in `ranges` (a sink's record of the buffers it
+    handed to the kernel) lay inside `region` (a numpy array over the ring):
+    nothing copied the stream to another buffer first."""
+    tc.assertGreater(len(ranges), 0)
+    lo, hi = region.ctypes.data, region.ctypes.data + region.nbytes
+    for base, length in ranges:
+        tc.assertTrue(
+            lo <= base and base + length <= hi,
+            f"{what} [{base:#x}, +{length}) outside [{lo:#x}, {hi:#x})",
+        )
+
+
 def wait_for(cond, timeout=30.0):
     """Poll cond() every 10 ms until it is true (True) or timeout s pass (False)."""
     deadline = time.monotonic() + timeout

@@ -10,11 +10,13 @@ threads) and wall seconds it spent streaming, and the sink's and source's
 counters. A file, not stdout: GNU Radio logs there from its own threads.
 
     senders.py network|network-ring|zeromq|zcdma-on|zcdma-off|zcdma-auto RESULT PORT [RATE]
-    senders.py udp-network|udp-network-ring|udp-zcdma-{gso,nogso}-{on,off,auto} RESULT PORT
+    senders.py udp-network|udp-network-ring RESULT PORT
+    senders.py udp-zcdma-{gso,nogso}-{on,off,auto}[-sndbuf0] RESULT PORT
 
 The udp-* senders (bench/udp.py) send datagrams of ZCDMA_BENCH_UDP_PAYLOAD
 bytes (default 8968) with no header: network.udp_sink, and zcdma.udp_sink
-with GSO on or off and the given zero-copy mode.
+with GSO on or off and the given zero-copy mode (-sndbuf0: send_buffer=0, the
+kernel's default socket buffer instead of the block's 4 MiB request).
 
 Without RATE (throughput): network and zeromq are fed by null_source,
 network-ring and zcdma by a lossless sim ring (sim:pattern=none: the producer writes nothing, as a
@@ -55,7 +57,7 @@ def build(kind, port, rate):
     elif kind in ("udp-network", "udp-network-ring"):
         snk = network.udp_sink(8, 1, HOST, port, 0, UDP_PAYLOAD, False)
     elif kind.startswith("udp-zcdma-"):
-        _, _, gso, mode = kind.split("-")
+        _, _, gso, mode, *extra = kind.split("-")  # extra "sndbuf0": the kernel's default
         snk = zcdma.udp_sink(
             8,
             HOST,
@@ -64,6 +66,7 @@ def build(kind, port, rate):
             zerocopy=mode,
             gso=gso == "gso",
             stats_interval=0,
+            **(dict(send_buffer=0) if extra == ["sndbuf0"] else {}),
         )
     elif kind.startswith("zcdma-"):
         mode = kind.split("-", 1)[1]

@@ -157,7 +157,8 @@ udp_sink::sptr udp_sink::make(size_t itemsize,
                               bool multicast_loop,
                               const std::string& interface,
                               const std::string& swap,
-                              double stats_interval)
+                              double stats_interval,
+                              int send_buffer)
 {
     return gnuradio::make_block_sptr<udp_sink_impl>(itemsize,
                                                     host,
@@ -178,7 +179,8 @@ udp_sink::sptr udp_sink::make(size_t itemsize,
                                                     multicast_loop,
                                                     interface,
                                                     swap,
-                                                    stats_interval);
+                                                    stats_interval,
+                                                    send_buffer);
 }
 
 static int parse_framing(const std::string& s)
@@ -211,7 +213,8 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
                              bool multicast_loop,
                              const std::string& interface,
                              const std::string& swap,
-                             double stats_interval)
+                             double stats_interval,
+                             int send_buffer)
     : gr::sync_block("zcdma_udp_sink",
                      gr::io_signature::make(1, 1, itemsize),
                      gr::io_signature::make(0, 0, 0)),
@@ -237,6 +240,9 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
             " out of range (0: route MTU, else up to 65487)");
     if (!(stats_interval >= 0))
         bad("stats_interval must be >= 0, not " + std::to_string(stats_interval));
+    if (send_buffer < 0)
+        bad("send_buffer must be >= 0 (0: the kernel's default), not " +
+            std::to_string(send_buffer));
     if (!(context_interval >= 0))
         bad("context_interval must be >= 0, not " + std::to_string(context_interval));
     if (multicast_ttl < 0 || multicast_ttl > 255)
@@ -281,6 +287,7 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
         bad("swap='swap' applies to framing 'vita49' (big-endian samples) only");
 
     open_socket(host, port);
+    set_send_buffer(send_buffer);
     const size_t overhead = d_ipv6 ? 48 : 28; // IP + UDP headers
     if (payload_size == 0) {
         if (static_cast<size_t>(d_mtu) <= overhead + d_header_bytes + itemsize)
@@ -436,6 +443,29 @@ void udp_sink_impl::open_socket(const std::string& host, int port)
         }
     }
     d_zc_active = zc && !d_swap;
+}
+
+// UDP has no send-buffer autotuning: SO_SNDBUF bounds the bytes queued
+// below the socket (zero-copy pages included, until the NIC frees them), and
+// the default (net.core.wmem_default, 208 KiB) is 23 jumbo datagrams.
+void udp_sink_impl::set_send_buffer(int bytes)
+{
+    const int fd = d_sock.get();
+    if (bytes > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) < 0)
+        throw std::system_error(
+            errno, std::generic_category(), "zcdma.udp_sink: SO_SNDBUF");
+    int got = 0;
+    socklen_t len = sizeof got;
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len) < 0)
+        throw std::system_error(
+            errno, std::generic_category(), "zcdma.udp_sink: SO_SNDBUF");
+    d_send_buffer = got;
+    // The kernel doubles what it grants (bookkeeping overhead).
+    if (bytes > 0 && got / 2 < bytes)
+        d_logger->info("send buffer: asked for {} bytes, the kernel gives {} "
+                       "(net.core.wmem_max caps it; raise it for more in flight)",
+                       bytes,
+                       got / 2);
 }
 
 bool udp_sink_impl::start()
@@ -1093,6 +1123,7 @@ std::map<std::string, uint64_t> udp_sink_impl::stats() const
     s["emsgsize_plain_sends"] = d_emsgsize_plain_sends;
     s["unsendable_datagrams"] = d_unsendable;
     s["header_slots"] = d_header_slots;
+    s["send_buffer_bytes"] = d_send_buffer;
     s["header_used_peak"] = d_header_used_peak;
     s["zerocopy_active"] = d_zc_active;
     s["gso_active"] = d_gso_active;

@@ -46,7 +46,8 @@ public:
                   bool multicast_loop,
                   const std::string& interface,
                   const std::string& swap,
-                  double stats_interval);
+                  double stats_interval,
+                  int send_buffer);
     ~udp_sink_impl() override;
 
     bool start() override;
@@ -96,6 +97,7 @@ private:
     };
 
     void open_socket(const std::string& host, int port);
+    void set_send_buffer(int bytes);
     void collect_tags(int ninput_items);
     void reap();
     void take_done_locked();
@@ -137,6 +139,7 @@ private:
     // written. ZCDMA_UDP_HEADER_SLOTS (a test hook) makes it smaller.
     static constexpr size_t header_stride = 32;
     size_t d_header_slots = 2048;
+    int d_send_buffer = 0; // SO_SNDBUF as the kernel reports it
     std::vector<uint8_t> d_headers;
     uint8_t* d_hdr_base = nullptr;
     size_t d_hdr_head = 0;

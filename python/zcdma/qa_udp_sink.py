@@ -330,6 +330,7 @@ class qa_udp_sink(gr_unittest.TestCase):
             (dict(host="no.such.host.invalid"), "no.such.host.invalid"),
             (dict(interface="nosuchif0"), "nosuchif0"),
             (dict(payload_size=4), "payload_size 4"),
+            (dict(send_buffer=-1), "send_buffer must be >= 0"),
         ]
         for kw, needle in cases:
             args = dict(itemsize=8, host="127.0.0.1", port=9)
@@ -337,6 +338,21 @@ class qa_udp_sink(gr_unittest.TestCase):
             with self.assertRaises(ValueError, msg=str(kw)) as cm:
                 zcdma.udp_sink(**args)
             self.assertIn(needle, str(cm.exception))
+
+    def test_send_buffer_is_what_the_kernel_granted(self):
+        # SO_SNDBUF as asked (the kernel doubles it and caps it at wmem_max);
+        # 0 leaves the socket at wmem_default.
+        wmem_max = int(open("/proc/sys/net/core/wmem_max").read())
+        wmem_default = int(open("/proc/sys/net/core/wmem_default").read())
+        ask = min(100_000, wmem_max)
+        for send_buffer, want in [
+            (ask, 2 * ask),
+            (0, wmem_default),
+            (None, 2 * min(4 << 20, wmem_max)),  # the default asks for 4 MiB
+        ]:
+            kw = {} if send_buffer is None else dict(send_buffer=send_buffer)
+            snk = zcdma.udp_sink(8, "127.0.0.1", 9, **kw)
+            self.assertEqual(snk.stats()["send_buffer_bytes"], want, msg=str(kw))
 
     def test_lock_unlock_survives(self):
         rx = DatagramReceiver()

@@ -95,6 +95,8 @@ public:
      * \param interface outgoing interface for multicast ("": the route's)
      * \param swap "none" or "swap" (byte-swap sample components, copied)
      * \param stats_interval seconds between "stats" messages (0: never)
+     * \param send_buffer SO_SNDBUF bytes asked for (0: the kernel's default); the
+     *        kernel caps it at net.core.wmem_max
      */
     static sptr make(size_t itemsize,
                      const std::string& host,
@@ -115,7 +117,8 @@ public:
                      bool multicast_loop = true,
                      const std::string& interface = "",
                      const std::string& swap = "none",
-                     double stats_interval = 1.0);
+                     double stats_interval = 1.0,
+                     int send_buffer = 4194304);
 
     virtual zerocopy_mode mode() const = 0;
     //! Whether sends currently use MSG_ZEROCOPY (auto may have switched off).

@@ -23,4 +23,4 @@ static const char* __doc_gr_zcdma_udp_sink_make =
 zerocopy="auto", gso=True, stream_id=0, class_id=0, difi=False, sample_rate=0,
 bandwidth=nan, rf_freq=nan, ref_level=nan, context_interval=1.0,
 multicast_ttl=1, multicast_loop=True, interface="", swap="none",
-stats_interval=1.0))doc";
+stats_interval=1.0, send_buffer=4194304))doc";

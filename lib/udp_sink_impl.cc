@@ -260,8 +260,14 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
         d_vrt.stream_id = stream_id;
         d_vrt.difi = difi;
         if (difi) {
+            // DIFI carries complex signed fixed point of 4..16 bits only.
+            if (itemsize != 4)
+                bad("difi=True carries sc16 (itemsize 4) only: DIFI's samples are "
+                    "complex signed fixed point of 4..16 bits, not itemsize " +
+                    std::to_string(itemsize));
             d_vrt.has_class_id = true;
             d_vrt.oui = difi_oui;
+            d_vrt.packet_class = difi_data_packet_class;
         } else if (class_id) {
             if (class_id >> 56)
                 bad("class_id " + std::to_string(class_id) +

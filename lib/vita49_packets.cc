@@ -69,12 +69,15 @@ header(uint32_t type, const vita49_stream& s, bool tsm, unsigned count, size_t w
            static_cast<uint32_t>(words & 0xffff);
 }
 
-uint8_t* prologue_rest(uint8_t* p, const vita49_stream& s, const vita49_time& t)
+uint8_t* prologue_rest(uint8_t* p,
+                       const vita49_stream& s,
+                       uint16_t packet_class,
+                       const vita49_time& t)
 {
     p = be32(p, s.stream_id);
     if (s.has_class_id) {
         p = be32(p, s.oui & 0xffffff);
-        p = be32(p, static_cast<uint32_t>(s.information_class) << 16 | s.packet_class);
+        p = be32(p, static_cast<uint32_t>(s.information_class) << 16 | packet_class);
     }
     p = be32(p, t.seconds);
     return be64(p, t.picoseconds);
@@ -85,8 +88,9 @@ uint64_t vita49_payload_format(size_t itemsize, bool& ok)
 {
     ok = true;
     switch (itemsize) {
-    case 4: // sc16: complex cartesian, signed fixed point, 16-bit items in 32
-        return 0xA00007CF00000000ull;
+    case 4: // sc16: link efficient, complex cartesian, signed fixed point,
+            // 16-bit items in 16-bit packing fields (no tags, no unused bits)
+        return 0xA00003CF00000000ull;
     case 8: // fc32: complex cartesian, IEEE-754 single, 32-bit items
         return 0xAE0007DF00000000ull;
     default:
@@ -109,7 +113,7 @@ size_t vita49_write_data_prologue(uint8_t* out,
     const size_t bytes = vita49_data_prologue_bytes(s);
     uint8_t* p =
         be32(out, header(type_data_sid, s, false, count, (bytes + payload_bytes) / 4));
-    prologue_rest(p, s, t);
+    prologue_rest(p, s, s.packet_class, t);
     return bytes;
 }
 
@@ -120,7 +124,7 @@ size_t vita49_write_context(uint8_t* out,
                             const vita49_context& c)
 {
     uint8_t* p = out + 4; // header last, when the size is known
-    p = prologue_rest(p, s, t);
+    p = prologue_rest(p, s, s.difi ? difi_context_packet_class : s.packet_class, t);
     const uint32_t sei = sei_cal_time_en | sei_ref_lock_en | sei_sample_loss_en |
                          (c.sample_loss ? sei_sample_loss : 0);
     if (s.difi) {

@@ -19,9 +19,11 @@ namespace zcdma {
  * them: IF data packets with stream id (type 1), IF context packets (type 4),
  * integer timestamps UTC (TSI 01), fractional real-time picoseconds (TSF 10),
  * no trailer. With \c difi the class id is DIFI's (OUI 0x6A621E, information
- * and packet class 0) and the context packet has DIFI's fixed 27-word layout
- * (CIF0 0xFBB98000 / 0x7BB98000); otherwise the class id is optional and the
- * context packet carries only the fields that are known.
+ * class 0, packet class 0 for the standard flow signal data packet, 1 for the
+ * standard flow signal context packet) and the context packet has DIFI's
+ * fixed 27-word layout (CIF0 0xFBB98000 / 0x7BB98000); otherwise the class id
+ * is optional, the same in both packet types, and the context packet carries
+ * only the fields that are known. docs/blocks.md names the DIFI sources.
  */
 struct vita49_stream {
     uint32_t stream_id = 0;
@@ -34,8 +36,13 @@ struct vita49_stream {
 };
 
 static constexpr uint32_t difi_oui = 0x6A621E;
+//! DIFI packet class codes (information class 0).
+static constexpr uint16_t difi_data_packet_class = 0x0000;
+static constexpr uint16_t difi_context_packet_class = 0x0001;
 
-//! Data payload format words (VITA-49.2 9.13.3) for the item sizes sent.
+/*! Data payload format words (VITA-49.2 9.13.3) for the item sizes sent:
+ *  sc16 (4) 0xA00003CF00000000, fc32 (8) 0xAE0007DF00000000. DIFI allows
+ *  only the first (complex signed fixed point, 4..16 bits, link efficient). */
 uint64_t vita49_payload_format(size_t itemsize, bool& known);
 
 struct vita49_time {

@@ -324,6 +324,8 @@ class qa_udp_sink(gr_unittest.TestCase):
             (dict(framing="vita49"), "sample_rate"),
             (dict(framing="vita49", sample_rate=1e6, itemsize=3), "itemsize 3"),
             (dict(stream_id=5), "vita49"),
+            # DIFI: complex signed fixed point (sc16) only, never fc32
+            (dict(framing="vita49", sample_rate=1e6, difi=True), "itemsize 8"),
             (dict(multicast_ttl=300), "300"),
             (dict(port=0), "port 0"),
             (dict(port=70000), "70000"),
@@ -378,9 +380,12 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.assertEqual(snk.stats()["send_errors"], 0)
 
     def vita49_run(self, difi):
-        """Counter words (fc32 items) with rx_time at 0 and an overrun +
-        rx_time jump at item 2000 -> udp_sink(vita49) -> receiver."""
+        """Counter words (fc32 items; sc16, two per word, for DIFI) with
+        rx_time at 0 and an overrun + rx_time jump at word 2000 ->
+        udp_sink(vita49) -> receiver. Returns rx, sink, items per word."""
         n, jump, rate = 5000, 2000, 1e6
+        itemsize = 4 if difi else 8  # DIFI: complex signed fixed point only
+        per_word = 8 // itemsize
 
         def tag(offset, key, value):
             t = gr.tag_t()
@@ -392,15 +397,15 @@ class qa_udp_sink(gr_unittest.TestCase):
 
         tags = [
             tag(0, "rx_time", rx_time(1700000000, 0.25)),
-            tag(jump, "zcdma_overrun", pmt.from_uint64(3)),
-            tag(jump, "rx_time", rx_time(1700000005, 0.5)),
+            tag(jump * per_word, "zcdma_overrun", pmt.from_uint64(3)),
+            tag(jump * per_word, "rx_time", rx_time(1700000005, 0.5)),
         ]
         rx = DatagramReceiver()
         src = blocks.vector_source_s(
-            numpy.arange(n, dtype=WORD).view(numpy.int16).tolist(), False, 4, tags
+            numpy.arange(n, dtype=WORD).view(numpy.int16).tolist(), False, itemsize // 2, tags
         )
         snk = zcdma.udp_sink(
-            8,
+            itemsize,
             "127.0.0.1",
             rx.port,
             framing="vita49",
@@ -417,10 +422,10 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.tb.run()
         self.assertTrue(wait_for(lambda: len(rx.datagrams) >= 31, 30))
         rx.close()
-        return rx, snk
+        return rx, snk, per_word
 
     def check_vita49(self, difi):
-        rx, snk = self.vita49_run(difi)
+        rx, snk, per_word = self.vita49_run(difi)
         dgs = rx.datagrams
         rows = tshark_vrt(dgs, rx.port)
         self.assertEqual(len(rows), len(dgs))
@@ -431,8 +436,11 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.assertEqual(ctx[0], 0)
         self.assertEqual(len(ctx), 2)
         oui = 0x6A621E if difi else 0xABCDEF
-        icc, pcc = (0, 0) if difi else (1, 2)
-        item = 0
+        # DIFI: information class 0; packet class 0 for data, 1 for context.
+        icc, pcc, ctx_pcc = (0, 0, 1) if difi else (1, 2, 2)
+        for i in ctx:
+            self.assertEqual((rows[i]["oui"], rows[i]["icc"], rows[i]["pcc"]), (oui, icc, ctx_pcc))
+        word = 0
         for k, i in enumerate(data):
             r, d = rows[i], dgs[i]
             self.assertEqual((r["sid"], r["oui"], r["icc"], r["pcc"]), (0x1234, oui, icc, pcc))
@@ -440,18 +448,21 @@ class qa_udp_sink(gr_unittest.TestCase):
             self.assertEqual(r["seq"], k % 16)
             self.assertEqual(r["len"] * 4, len(d))
             words = words_of(d, 28)
-            self.assertEqual(int(words[0]), item)  # payload: the counter, in order
-            self.assertEqual(zcdma.check_counter(words, item * 8), 0)
-            if item < 2000:
+            self.assertEqual(int(words[0]), word)  # payload: the counter, in order
+            self.assertEqual(zcdma.check_counter(words, word * 8), 0)
+            item = word * per_word
+            if word < 2000:
                 self.assertEqual(r["ts_int"], 1700000000)
                 self.assertEqual(r["ts_frac_picosecond"], 250000000000 + item * 1000000)
             else:
                 self.assertEqual(r["ts_int"], 1700000005)
-                self.assertEqual(r["ts_frac_picosecond"], 500000000000 + (item - 2000) * 1000000)
-            item += words.size
-            if item == 2000:
+                self.assertEqual(
+                    r["ts_frac_picosecond"], 500000000000 + (item - 2000 * per_word) * 1000000
+                )
+            word += words.size
+            if word == 2000:
                 self.assertEqual(i + 1, ctx[1])  # the context packet before the jump
-        self.assertEqual(item, 5000)
+        self.assertEqual(word, 5000)
         # Context packets: own count, change indicator, sample loss after the overrun.
         self.assertEqual([rows[i]["seq"] for i in ctx], [0, 1])
         self.assertEqual(rows[ctx[1]]["ts_int"], 1700000005)
@@ -461,15 +472,18 @@ class qa_udp_sink(gr_unittest.TestCase):
             if difi:
                 self.assertEqual(len(d), 108)
                 self.assertEqual(cif0 & 0x7FFFFFFF, 0x7BB98000)
-                sei, fmt_hi = be_words(d, 96, 2)
-                self.assertEqual(fmt_hi, 0xAE0007DF)  # fc32
+                sei, fmt_hi, fmt_lo = be_words(d, 96, 3)
+                # sc16: link efficient, complex cartesian, signed fixed
+                # point, 16-bit items in 16-bit packing fields
+                self.assertEqual((fmt_hi, fmt_lo), (0xA00003CF, 0))
                 rf = struct.unpack("!q", d[52:60])[0]
             else:
                 # change, RF ref freq, sample rate, state/event, payload format
                 self.assertEqual(cif0 & 0x7FFFFFFF, (1 << 27) | (1 << 21) | (1 << 16) | (1 << 15))
                 rf = struct.unpack("!q", d[32:40])[0]
                 self.assertEqual(struct.unpack("!q", d[40:48])[0], int(1e6 * (1 << 20)))
-                (sei,) = be_words(d, 48, 1)
+                (sei, fmt_hi) = be_words(d, 48, 2)
+                self.assertEqual(fmt_hi, 0xAE0007DF)  # fc32
             self.assertEqual(rf, int(2.4e9 * (1 << 20)))
             self.assertEqual(bool(cif0 >> 31), j == 0)  # changed: only the first
             self.assertTrue(sei & (1 << 24))  # sample-loss enable

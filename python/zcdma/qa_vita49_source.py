@@ -370,7 +370,7 @@ class qa_vita49_source(gr_unittest.TestCase):
             data = numpy.array(sink.data(), dtype=numpy.complex64)
             self.assertEqual(zcdma.check_counter_complex(data, 0), 0)
 
-    def udp_round_trip(self, skip=(), nsamples=1 << 20):
+    def udp_round_trip(self, skip=(), nsamples=1 << 20, difi=False):
         """zcdma.source (sim, counter, sc16be) -> zcdma.udp_sink (vita49) ->
         [Relay skipping `skip`] -> zcdma.vita49_source (bytes out). Returns
         the received bytes, tags by key, rx stats, tx source's tags, relay."""
@@ -380,14 +380,16 @@ class qa_vita49_source(gr_unittest.TestCase):
         tx = gr.top_block()
         dev = "sim:pattern=counter,format=sc16be,samp_rate=2e6,nbufs=64,bufsize=64k"
         src = zcdma.source(dev, 4)
-        # 1460 = 20-byte prologue + 1440 bytes: 360 samples, whole counter words.
+        # 1460 = 20-byte prologue (28 with DIFI's class id) + 1440 bytes:
+        # 360 samples, whole counter words.
         udp = zcdma.udp_sink(
             4,
             "127.0.0.1",
             relay.port,
             framing="vita49",
-            payload_size=1460,
+            payload_size=1468 if difi else 1460,
             stream_id=0x1234,
+            difi=difi,
             sample_rate=2e6,
         )
         txtags = blocks.vector_sink_i()  # keeps the sender side's tags
@@ -439,6 +441,15 @@ class qa_vita49_source(gr_unittest.TestCase):
         self.assertAlmostEqual(frac, tfrac, delta=1e-11)
         if not txt.get("zcdma_overrun"):  # the sim kept up: nothing lost at all
             self.assertEqual(gaps, [])
+
+    def test_udp_sink_difi_round_trip(self):
+        """What udp_sink(difi=True) sends (class ids, 27-word context, sc16
+        payload format) is what vita49_source reads."""
+        raw, tags, st, txt, relay = self.udp_round_trip(difi=True)
+        gaps = self.check_gaps(raw, tags)
+        self.assertEqual(st["lost_packets"], 0)
+        self.assertEqual(st["lost_samples"], sum(v for _, v in gaps))
+        self.assertEqual(tags["rx_rate"][0], (0, 2e6))
 
     def test_udp_sink_drops_are_tagged_exactly(self):
         skip = {10, 11, 50} | set(range(100, 120)) | {200}

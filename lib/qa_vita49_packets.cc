@@ -142,6 +142,7 @@ BOOST_AUTO_TEST_CASE(difi_layout_byte_for_byte)
     c.rf_freq = 1.95e9;
     c.ref_level = -13.25;
     c.sample_rate = 1e6;
+    c.cal_seconds = 1699999000; // the last rx_time, not this packet's second
     uint8_t b[vita49_context_max_bytes];
     BOOST_REQUIRE_EQUAL(vita49_write_context(b, s, 3, t, c), 108u);
     const uint32_t ctx[] = {
@@ -167,7 +168,7 @@ BOOST_AUTO_TEST_CASE(difi_layout_byte_for_byte)
         0x24000000,
         0x00000000, // timestamp adjustment 0 fs
         0x00000000,
-        0x6553F100, // timestamp calibration time
+        0x6553ED18, // timestamp calibration time: 1699999000
         0xA1000000, // enables: calibrated time, reference lock, sample loss
         0xA00003CF, // link eff., complex cartesian, signed fixed, 16 in 16
         0x00000000, // repeat count, vector size

@@ -727,6 +727,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                         d_have_ref = true;
                         d_ref_item = m.item;
                         d_ref_time = m.time;
+                        d_ctx.cal_seconds = m.time.seconds;
                     }
                     if (m.overrun) {
                         d_overruns++;
@@ -742,6 +743,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                 d_ref_item = first_item;
                 d_ref_time.seconds = static_cast<uint32_t>(ns / 1000000000ull);
                 d_ref_time.picoseconds = ns % 1000000000ull * 1000ull;
+                d_ctx.cal_seconds = d_ref_time.seconds;
             }
             {
                 std::lock_guard<std::mutex> lk(d_param_mutex);
@@ -750,8 +752,10 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                     d_ref_time = time_of(first_item);
                     d_ref_item = first_item;
                     const bool loss = d_ctx.sample_loss;
+                    const uint32_t cal = d_ctx.cal_seconds; // a new rate is no new time
                     d_ctx = d_new_ctx;
                     d_ctx.sample_loss = loss;
+                    d_ctx.cal_seconds = cal;
                     d_ctx.changed = true;
                     d_ctx_due = true;
                     d_param_changed = false;

@@ -144,7 +144,7 @@ size_t vita49_write_context(uint8_t* out,
         p = be32(p, 0);                      // gain
         p = be64(p, radix20(c.sample_rate)); // sample rate
         p = be64(p, 0);                      // timestamp adjustment (fs)
-        p = be32(p, t.seconds);              // timestamp calibration time
+        p = be32(p, c.cal_seconds);          // timestamp calibration time
         p = be32(p, sei);
         p = be64(p, s.payload_format);
     } else {

@@ -68,6 +68,9 @@ struct vita49_context {
     double ref_level = 0;     // dBm; NaN: not known
     double sample_rate = 0;   // Hz; 0: not known
     bool sample_loss = false; // state/event: sample-loss indicator
+    // DIFI's timestamp calibration time (VITA-49.2 9.7.3.3): the UTC second
+    // the time was last set from a reference (rx_time tag or host clock).
+    uint32_t cal_seconds = 0;
 };
 
 //! Largest context packet in bytes.

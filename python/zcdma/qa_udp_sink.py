@@ -476,6 +476,8 @@ class qa_udp_sink(gr_unittest.TestCase):
                 # sc16: link efficient, complex cartesian, signed fixed
                 # point, 16-bit items in 16-bit packing fields
                 self.assertEqual((fmt_hi, fmt_lo), (0xA00003CF, 0))
+                # timestamp calibration time: the second of the last rx_time
+                self.assertEqual(be_words(d, 92, 1)[0], (1700000000, 1700000005)[j])
                 rf = struct.unpack("!q", d[52:60])[0]
             else:
                 # change, RF ref freq, sample rate, state/event, payload format
@@ -490,6 +492,36 @@ class qa_udp_sink(gr_unittest.TestCase):
             self.assertEqual(bool(sei & (1 << 12)), j == 1)  # lost samples before this one
         s = snk.stats()
         self.assertEqual((s["context_packets"], s["overruns"]), (2, 1))
+
+    def test_difi_calibration_time_is_the_last_rx_time(self):
+        """DIFI's timestamp calibration time is when the time was last set
+        (the rx_time tag), not the context packet's own second: an overrun
+        without a new rx_time, 1 ms after a second boundary, shows both."""
+        t = [gr.tag_t(), gr.tag_t()]
+        t[0].offset, t[0].key = 0, pmt.intern("rx_time")
+        t[0].value = pmt.make_tuple(pmt.from_uint64(1700000000), pmt.from_double(0.9995))
+        t[1].offset, t[1].key, t[1].value = 1500, pmt.intern("zcdma_overrun"), pmt.from_uint64(1)
+        rx = DatagramReceiver()
+        src = blocks.vector_source_s([0] * 2 * 3000, False, 2, t)
+        snk = zcdma.udp_sink(
+            4,
+            "127.0.0.1",
+            rx.port,
+            framing="vita49",
+            payload_size=1468,
+            difi=True,
+            sample_rate=1e6,
+            context_interval=0,
+            zerocopy="off",
+        )
+        self.tb.connect(src, snk)
+        self.tb.run()
+        self.assertTrue(wait_for(lambda: sum(d[0] >> 4 == 4 for d in rx.datagrams) >= 2, 30))
+        rx.close()
+        ctx = [d for d in rx.datagrams if d[0] >> 4 == 4]
+        # (integer-seconds timestamp, timestamp calibration time)
+        got = [(be_words(d, 16, 1)[0], be_words(d, 92, 1)[0]) for d in ctx[:2]]
+        self.assertEqual(got, [(1700000000, 1700000000), (1700000001, 1700000000)])
 
     @unittest.skipUnless(shutil.which("tshark"), "needs tshark (Debian package)")
     def test_vita49_decoded_by_tshark(self):

@@ -21,7 +21,7 @@ from gnuradio import blocks, gr, gr_unittest, zcdma
 
 PS = 10**12
 SPP = 256  # samples per packet in these tests
-OUI = 0x7C386C  # DIFI's
+OUI = 0x7C386C  # DIFI 1.0's legacy OUI (1.1 uses 0x6A621E): any class id is accepted
 
 
 def header(ptype, count, nwords, class_id=False, trailer=False, tsi=0, tsf=0):

@@ -470,7 +470,9 @@ class qa_tcp_sink(gr_unittest.TestCase):
             lsock.getsockname()[1],
             send_size=64 << 10,
             max_inflight=cap,
-            peer_timeout=600,  # a closed window is no silent peer, however slow the reader
+            # Zero-window probing counts against TCP_USER_TIMEOUT: a slow
+            # reader (TCG) must not look like a dead one.
+            peer_timeout=600,
         )
         self.tb.connect(src, snk)
         self.tb.start()

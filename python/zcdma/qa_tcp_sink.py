@@ -440,52 +440,79 @@ class qa_tcp_sink(gr_unittest.TestCase):
         # auto switches to plain send() with zero-copy sends still in flight;
         # the peer leaves then: the plain sends queued behind those must be
         # consumed too, or the last bytes are never consumed and run() hangs.
-        # Whether the sink gets there before the reader has read everything
-        # depends on scheduling (a loaded TCG guest once never did): a run
-        # that never reached it proves nothing and is made again.
-        for _ in range(4):
-            if self.plain_sends_queued_then_disconnect():
-                return
-            self.tb = gr.top_block()
-        if os.environ.get("ZCDMA_TEST_DEVICE"):
-            # The QEMU guest under TCG on a loaded host never got there in
-            # two CI runs (it did on a quiet one); the host run asserts it.
-            self.skipTest("plain sends never queued behind zero-copy sends in the guest")
-        self.fail("plain sends never queued behind zero-copy sends in flight")
-
-    def plain_sends_queued_then_disconnect(self):
-        """One run of the test above; False if the state never came."""
+        #
+        # The reader makes that state, whatever the scheduling. It never lets
+        # the kernel acknowledge every zero-copy send: it reads only while the
+        # sink has handed the kernel at least `ahead` zero-copy bytes more than
+        # were read. It cannot hold more than `held` bytes it has not read
+        # (SO_RCVBUF, and its window, is small), so at least ahead - held of
+        # those stay unacknowledged: their completion cannot come, and
+        # inflight_bytes > 0 at every reap. Loopback copies every page, so
+        # the 8th COPIED notification switches auto to plain sends, which
+        # queue behind them. Nothing is acknowledged while the reader waits,
+        # so the state stays until it hangs up.
         nbytes = 16 << 20
         words = numpy.arange(nbytes // 8, dtype=numpy.uint64)
         src = blocks.vector_source_s(words.view(numpy.int16).tolist(), False, 4)
         src.set_min_output_buffer(1 << 20)  # 8 MiB: room for MiBs in flight
-        # A small window in small segments: the sink's queue stays full, so a
-        # zero-copy completion never covers everything in flight.
         lsock = socket.socket()
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)  # inherited
-        lsock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1000)
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 10)  # inherited
         lsock.bind(("127.0.0.1", 0))
         lsock.listen(2)
         lsock.settimeout(60)
-        snk = zcdma.tcp_sink(8, "127.0.0.1", lsock.getsockname()[1], send_size=64 << 10)
+        # A zero-copy notification covers sends of up to 512 KiB (the kernel
+        # coalesces them): the oldest one in flight, partly acknowledged, may
+        # hold that much; the rest of the cap is what the reader can wait for.
+        cap, chunk = 1 << 20, 16 << 10
+        snk = zcdma.tcp_sink(
+            8,
+            "127.0.0.1",
+            lsock.getsockname()[1],
+            send_size=64 << 10,
+            max_inflight=cap,
+            # Zero-window probing counts against TCP_USER_TIMEOUT: a slow
+            # reader (TCG) must not look like a dead one.
+            peer_timeout=600,
+        )
         self.tb.connect(src, snk)
         self.tb.start()
         waiter = threading.Thread(target=self.tb.wait, daemon=True)
         try:
             conn = accept(lsock)
+            held = 4 * conn.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)  # generous
+            ahead = held + (64 << 10)
+            self.assertLessEqual(ahead + chunk, cap - (512 << 10))
             first = bytearray()
-            # Read in pieces until plain sends queue behind zero-copy sends
-            # in flight. The reader drives the sink (its queue drains only as
-            # it reads), so this state is reached, and it stays until we read.
-            while True:
-                s = snk.stats()
-                if s["auto_fallbacks"] and s["plain_bytes"] and s["inflight_bytes"]:
-                    break
-                chunk = conn.recv(2048)
-                first += chunk
-                if not chunk or len(first) >= nbytes:
-                    conn.close()
-                    return False  # all sent before the state came
+
+            def zerocopy_sent(s):  # handed to the kernel with MSG_ZEROCOPY
+                return s["zerocopy_bytes"] + s["copied_bytes"] + s["inflight_bytes"]
+
+            def next_step():  # the first stats snapshot to act on
+                found = []
+
+                def ready():
+                    s = snk.stats()
+                    there = s["auto_fallbacks"] and s["plain_bytes"]
+                    if there or zerocopy_sent(s) - len(first) >= ahead + chunk:
+                        found.append(s)
+                    return found
+
+                self.assertTrue(wait_for(ready, 60), snk.stats())
+                return found[0]
+
+            # Read while that leaves `ahead` zero-copy bytes sent but not read,
+            # else wait for the sink to refill once a completion frees the cap,
+            # until plain sends queue behind zero-copy sends in flight. After
+            # the switch, reading frees room in the sink's SO_SNDBUF for plain
+            # sends, should zero-copy ones have filled it.
+            while not next_step()["plain_bytes"]:
+                piece = conn.recv(chunk)
+                self.assertTrue(piece, "the sink closed the connection")
+                first += piece
+            s = snk.stats()
+            self.assertGreater(s["inflight_bytes"], 0, s)
+            self.assertEqual(s["auto_fallbacks"], 1, s)
+            self.assertGreaterEqual(s["notifications"], 8, s)
             unread = hang_up(conn)
             conn = accept(lsock)
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
@@ -506,7 +533,7 @@ class qa_tcp_sink(gr_unittest.TestCase):
         self.assertEqual(zcdma.check_counter(second, resumed), 0)
         self.assertEqual(resumed + len(second), nbytes)
         self.assertEqual(resumed - (len(first) + unread), s["bytes_lost"], s)
-        return True
+        self.assertEqual(s["disconnects"], 1, s)
 
     def run_in_netns(self, script, optmem_max):
         """Run a Python script in a fresh network namespace whose

@@ -112,7 +112,7 @@ tcp_sink_impl::tcp_sink_impl(size_t itemsize,
       d_mode(parse_mode(zerocopy)),
       d_max_inflight(max_inflight),
       d_send_size(send_size),
-      d_stats_interval(stats_interval),
+      d_stats_pacer(stats_interval),
       d_stats_port(pmt::intern("stats")),
       d_rx_time_key(pmt::intern("rx_time"))
 {
@@ -174,7 +174,7 @@ bool tcp_sink_impl::start()
     d_stamps_seen_to = nitems_read(0);
     d_ever_connected = false;
     d_link->restart();
-    d_next_stats = std::chrono::steady_clock::now();
+    d_stats_pacer.restart();
     return true;
 }
 
@@ -639,14 +639,8 @@ void tcp_sink_impl::end_stream()
 
 void tcp_sink_impl::maybe_post_stats(bool force)
 {
-    if (d_stats_interval <= 0)
-        return;
-    auto now = std::chrono::steady_clock::now();
-    if (!force && now < d_next_stats)
-        return;
-    d_next_stats =
-        now + std::chrono::microseconds(static_cast<int64_t>(d_stats_interval * 1e6));
-    message_port_pub(d_stats_port, stats_message(stats()));
+    if (d_stats_pacer.due(force))
+        message_port_pub(d_stats_port, stats_message(stats()));
 }
 
 uint64_t tcp_sink_impl::zerocopy_bytes() const

@@ -219,7 +219,7 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
       d_framing(static_cast<framing>(parse_framing(framing_name))),
       d_mode(parse_mode(zerocopy)),
       d_context_interval(context_interval),
-      d_stats_interval(stats_interval),
+      d_stats_pacer(stats_interval),
       d_stats_port(pmt::intern("stats")),
       d_rx_time_key(pmt::intern("rx_time")),
       d_overrun_key(pmt::intern("zcdma_overrun")),
@@ -449,7 +449,7 @@ bool udp_sink_impl::start()
     d_marks.clear();
     d_tags_seen_to = nitems_read(0);
     d_ctx_due = true;
-    d_next_stats = std::chrono::steady_clock::now();
+    d_stats_pacer.restart();
     return true;
 }
 
@@ -1047,14 +1047,8 @@ void udp_sink_impl::set_ref_level(double dbm)
 
 void udp_sink_impl::maybe_post_stats(bool force)
 {
-    if (d_stats_interval <= 0)
-        return;
-    auto now = std::chrono::steady_clock::now();
-    if (!force && now < d_next_stats)
-        return;
-    d_next_stats =
-        now + std::chrono::microseconds(static_cast<int64_t>(d_stats_interval * 1e6));
-    message_port_pub(d_stats_port, stats_message(stats()));
+    if (d_stats_pacer.due(force))
+        message_port_pub(d_stats_port, stats_message(stats()));
 }
 
 std::map<std::string, uint64_t> udp_sink_impl::stats() const

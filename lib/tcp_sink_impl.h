@@ -13,6 +13,7 @@
 #include "latency_histogram.h"
 #include "stats_message.h"
 #include "tcp_link.h"
+#include "zerocopy_mode.h"
 #include "zerocopy_notifications.h"
 #include <gnuradio/zcdma/tcp_sink.h>
 #include <array>
@@ -124,8 +125,7 @@ private:
     uint64_t d_resume_at = 0;
 
     // zerocopy=on and ENOBUFS with nothing in flight: no retry before this.
-    std::chrono::steady_clock::time_point d_zc_retry_at;
-    std::chrono::milliseconds d_zc_backoff{ 0 };
+    zerocopy_backoff d_zc_backoff;
     bool d_enobufs_logged = false;
 
     // rx_time tags waiting for their byte to complete: (stream byte, ns).

@@ -13,6 +13,7 @@
 #include "stats_message.h"
 #include "tcp_link.h" // unique_fd, resolve_all
 #include "vita49_packets.h"
+#include "zerocopy_mode.h"
 #include "zerocopy_notifications.h"
 #include <gnuradio/zcdma/udp_sink.h>
 #include <sys/uio.h>
@@ -174,8 +175,7 @@ private:
     bool d_param_changed = false;
     vita49_context d_new_ctx;
 
-    std::chrono::steady_clock::time_point d_zc_retry_at;
-    std::chrono::milliseconds d_zc_backoff{ 0 };
+    zerocopy_backoff d_zc_backoff; // zerocopy=on after ENOBUFS
     bool d_error_logged = false;
 
     std::atomic<uint64_t> d_datagrams{ 0 };

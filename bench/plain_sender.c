@@ -18,17 +18,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <liburing.h>
-#include <linux/errqueue.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "sender_common.h"
 
 #define CHUNK (1u << 20)
 #define RING (64u << 20)
@@ -37,23 +35,7 @@
 
 static uint32_t completed_to; /* MSG_ZEROCOPY ids below this are done */
 
-static void reap(int s, int wait)
-{
-    struct pollfd p = { s, 0, 0 };
-    if (wait)
-        poll(&p, 1, 1000);
-    for (;;) {
-        char ctl[128];
-        struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof ctl };
-        if (recvmsg(s, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-            return;
-        for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-            struct sock_extended_err* e = (void*)CMSG_DATA(c);
-            if (e->ee_origin == SO_EE_ORIGIN_ZEROCOPY && e->ee_data + 1 > completed_to)
-                completed_to = e->ee_data + 1;
-        }
-    }
-}
+static void reap(int s, int wait) { zerocopy_reap(s, wait ? 1000 : 0, &completed_to); }
 
 static int send_loop(int s, char* buf, unsigned long long want, int zc)
 {
@@ -175,14 +157,9 @@ int main(int argc, char** argv)
     int port = atoi(argv[1 + a]);
     unsigned long long want = strtoull(argv[2 + a], NULL, 0);
     const char* host = argc > 3 + a ? argv[3 + a] : "127.0.0.1";
-    int fd = memfd_create("plain_sender", 0);
-    if (fd < 0 || ftruncate(fd, RING))
+    uint64_t* buf = counter_buffer("plain_sender", RING);
+    if (!buf)
         return 1;
-    uint64_t* buf = mmap(NULL, RING, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (buf == MAP_FAILED)
-        return 1;
-    for (size_t i = 0; i < RING / 8; i++)
-        buf[i] = i;
     int s = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     if (zc && setsockopt(s, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one)) {
@@ -198,16 +175,12 @@ int main(int argc, char** argv)
         perror("connect");
         return 1;
     }
-    struct rusage r0, r1;
+    struct rusage r0;
     getrusage(RUSAGE_SELF, &r0);
     int r = uring || uring_unreg ? uring_loop(s, (char*)buf, want, uring)
                                  : send_loop(s, (char*)buf, want, zc);
-    getrusage(RUSAGE_SELF, &r1);
     /* CPU of the sending alone, not of filling the buffer. */
-    printf("cpu %.6f\n",
-           (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) + (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
-               ((r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) +
-                (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec)) / 1e6);
+    printf("cpu %.6f\n", cpu_seconds_since(&r0));
     close(s);
     return r;
 }

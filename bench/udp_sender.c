@@ -15,19 +15,17 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "sender_common.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -45,23 +43,7 @@ static void on_term(int sig)
     stop = 1;
 }
 
-static void reap(int s, int wait)
-{
-    struct pollfd p = { s, 0, 0 };
-    if (wait)
-        poll(&p, 1, 100);
-    for (;;) {
-        char ctl[128];
-        struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof ctl };
-        if (recvmsg(s, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-            return;
-        for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-            struct sock_extended_err* e = (void*)CMSG_DATA(c);
-            if (e->ee_origin == SO_EE_ORIGIN_ZEROCOPY && e->ee_data + 1 > completed_to)
-                completed_to = e->ee_data + 1;
-        }
-    }
-}
+static void reap(int s, int wait) { zerocopy_reap(s, wait ? 100 : 0, &completed_to); }
 
 int main(int argc, char** argv)
 {
@@ -88,18 +70,9 @@ int main(int argc, char** argv)
         return 2;
     }
     signal(SIGTERM, on_term);
-    int mfd = memfd_create("udp_sender", 0);
-    if (mfd < 0 || ftruncate(mfd, RING)) {
-        perror("udp_sender: memfd");
+    uint64_t* buf = counter_buffer("udp_sender", RING);
+    if (!buf)
         return 1;
-    }
-    uint64_t* buf = mmap(NULL, RING, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-    if (buf == MAP_FAILED) {
-        perror("udp_sender: mmap");
-        return 1;
-    }
-    for (size_t k = 0; k < RING / 8; k++)
-        buf[k] = k;
     int s = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
     int one = 1, sndbuf = 4 << 20;
@@ -125,7 +98,7 @@ int main(int argc, char** argv)
         segs = MAX_SEGS;
     const size_t per_call = gso ? payload * segs : payload;
     const size_t slots = RING / per_call;
-    struct rusage r0, r1;
+    struct rusage r0;
     getrusage(RUSAGE_SELF, &r0);
     unsigned long long sent = 0;
     uint32_t calls = 0;
@@ -152,11 +125,6 @@ int main(int argc, char** argv)
         if (zc)
             reap(s, 0);
     }
-    getrusage(RUSAGE_SELF, &r1);
-    double cpu = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
-                 (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
-                 (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
-                 (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
-    printf("cpu %.6f sent %llu\n", cpu, sent);
+    printf("cpu %.6f sent %llu\n", cpu_seconds_since(&r0), sent);
     return 0;
 }

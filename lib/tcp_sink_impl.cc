@@ -8,6 +8,7 @@
 #include "realtime_clock.h"
 #include "stats_message.h"
 #include "tcp_sink_impl.h"
+#include "zerocopy_mode.h"
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer.h>
 #include <gnuradio/buffer_reader.h>
@@ -43,21 +44,6 @@ constexpr int drain_timeout_ms = 2000;
 // (3 ARP probes, 1 s apart, then the queue is purged) and a stalled TX ring
 // (the TX watchdog, typically 5 s).
 constexpr int dropped_drain_timeout_ms = 5000;
-// zerocopy=on, ENOBUFS with nothing in flight: retry after 1 ms, doubling.
-constexpr auto first_zc_backoff = std::chrono::milliseconds(1);
-constexpr auto max_zc_backoff = std::chrono::milliseconds(1000);
-
-zerocopy_mode parse_mode(const std::string& s)
-{
-    if (s == "auto")
-        return zerocopy_mode::automatic;
-    if (s == "on")
-        return zerocopy_mode::on;
-    if (s == "off")
-        return zerocopy_mode::off;
-    throw std::invalid_argument(
-        "zcdma.tcp_sink: zerocopy must be 'auto', 'on' or 'off', not '" + s + "'");
-}
 
 int timeout_ms(const char* name, double seconds, bool zero_ok)
 {
@@ -109,10 +95,10 @@ tcp_sink_impl::tcp_sink_impl(size_t itemsize,
       d_host(host),
       d_port(port),
       d_server(server),
-      d_mode(parse_mode(zerocopy)),
+      d_mode(parse_zerocopy_mode(zerocopy, "zcdma.tcp_sink")),
       d_max_inflight(max_inflight),
       d_send_size(send_size),
-      d_stats_interval(stats_interval),
+      d_stats_pacer(stats_interval),
       d_stats_port(pmt::intern("stats")),
       d_rx_time_key(pmt::intern("rx_time"))
 {
@@ -159,7 +145,7 @@ bool tcp_sink_impl::start()
 {
     d_pending = d_done = 0;
     d_resume_at = 0;
-    d_zc_backoff = std::chrono::milliseconds(0);
+    d_zc_backoff.reset();
     // A peer that joins mid-stream starts on an upstream output_multiple
     // boundary (a zcdma.source slot), else on an item. The run starts on one:
     // 3.10.5 builds new buffers at every start().
@@ -174,7 +160,7 @@ bool tcp_sink_impl::start()
     d_stamps_seen_to = nitems_read(0);
     d_ever_connected = false;
     d_link->restart();
-    d_next_stats = std::chrono::steady_clock::now();
+    d_stats_pacer.restart();
     return true;
 }
 
@@ -225,7 +211,7 @@ void tcp_sink_impl::setup_peer()
     }
     d_zc_active = zc;
     d_reaper.reset_streak();
-    d_zc_backoff = std::chrono::milliseconds(0);
+    d_zc_backoff.reset();
     if (d_ever_connected)
         d_reconnects++;
     d_ever_connected = true;
@@ -463,9 +449,7 @@ tcp_sink_impl::send_result tcp_sink_impl::on_enobufs()
         d_enobufs_logged = true;
     }
     d_enobufs_backoffs++;
-    d_zc_backoff = d_zc_backoff.count() ? std::min(d_zc_backoff * 2, max_zc_backoff)
-                                        : first_zc_backoff;
-    d_zc_retry_at = std::chrono::steady_clock::now() + d_zc_backoff;
+    d_zc_backoff.refused();
     return send_result::backing_off;
 }
 
@@ -481,8 +465,7 @@ tcp_sink_impl::send_result tcp_sink_impl::send_more(const uint8_t* in, size_t av
                 return send_result::blocked_completions;
             len = std::min<size_t>(len, d_max_inflight - inflight);
         }
-        if (zc && d_zc_backoff.count() &&
-            std::chrono::steady_clock::now() < d_zc_retry_at)
+        if (zc && d_zc_backoff.waiting())
             return send_result::backing_off;
         iovec iov = { const_cast<uint8_t*>(in + d_pending), len };
         msghdr msg{};
@@ -494,7 +477,7 @@ tcp_sink_impl::send_result tcp_sink_impl::send_more(const uint8_t* in, size_t av
             d_sends++;
             if (static_cast<size_t>(n) < len)
                 d_partial_sends++;
-            d_zc_backoff = std::chrono::milliseconds(0);
+            d_zc_backoff.reset();
             {
                 std::lock_guard<std::mutex> lk(d_stats_mutex);
                 const auto base = reinterpret_cast<uint64_t>(iov.iov_base);
@@ -595,13 +578,9 @@ int tcp_sink_impl::work(int noutput_items,
             send_result r = send_more(in, avail);
             if (r == send_result::peer_gone)
                 drop_peer(strerror(errno));
-            int wait_ms = poll_slice_ms;
-            if (r == send_result::backing_off) {
-                const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-                    d_zc_retry_at - std::chrono::steady_clock::now());
-                wait_ms =
-                    static_cast<int>(std::clamp<int64_t>(left.count(), 0, poll_slice_ms));
-            }
+            const int wait_ms = r == send_result::backing_off
+                                    ? d_zc_backoff.wait_ms(poll_slice_ms)
+                                    : poll_slice_ms;
             if (d_done < d_itemsize && d_sock)
                 wait_for_socket(r == send_result::blocked_out, wait_ms);
         }
@@ -639,14 +618,8 @@ void tcp_sink_impl::end_stream()
 
 void tcp_sink_impl::maybe_post_stats(bool force)
 {
-    if (d_stats_interval <= 0)
-        return;
-    auto now = std::chrono::steady_clock::now();
-    if (!force && now < d_next_stats)
-        return;
-    d_next_stats =
-        now + std::chrono::microseconds(static_cast<int64_t>(d_stats_interval * 1e6));
-    message_port_pub(d_stats_port, stats_message(stats()));
+    if (d_stats_pacer.due(force))
+        message_port_pub(d_stats_port, stats_message(stats()));
 }
 
 uint64_t tcp_sink_impl::zerocopy_bytes() const

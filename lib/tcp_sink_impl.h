@@ -11,7 +11,9 @@
 #include "address_ranges.h"
 #include "completion_tracker.h"
 #include "latency_histogram.h"
+#include "stats_message.h"
 #include "tcp_link.h"
+#include "zerocopy_mode.h"
 #include "zerocopy_notifications.h"
 #include <gnuradio/zcdma/tcp_sink.h>
 #include <array>
@@ -93,7 +95,7 @@ private:
     const zerocopy_mode d_mode;
     const uint64_t d_max_inflight;
     const uint64_t d_send_size;
-    const double d_stats_interval;
+    stats_pacer d_stats_pacer; // when the "stats" port posts next
     const pmt::pmt_t d_stats_port;
 
     std::unique_ptr<tcp_link> d_link; // connects, accepts, resolves, backs off
@@ -110,7 +112,6 @@ private:
     std::atomic<bool> d_zc_active{ false };
     bool d_ever_connected = false;
     zerocopy_reaper d_reaper; // MSG_ZEROCOPY notifications -> d_tracker
-    std::chrono::steady_clock::time_point d_next_stats;
 
     // Stream bookkeeping, relative to the input read pointer.
     mutable std::mutex d_stats_mutex; // guards the tracker for getters
@@ -124,8 +125,7 @@ private:
     uint64_t d_resume_at = 0;
 
     // zerocopy=on and ENOBUFS with nothing in flight: no retry before this.
-    std::chrono::steady_clock::time_point d_zc_retry_at;
-    std::chrono::milliseconds d_zc_backoff{ 0 };
+    zerocopy_backoff d_zc_backoff;
     bool d_enobufs_logged = false;
 
     // rx_time tags waiting for their byte to complete: (stream byte, ns).

@@ -8,6 +8,7 @@
 #include "realtime_clock.h"
 #include "stats_message.h"
 #include "udp_sink_impl.h"
+#include "zerocopy_mode.h"
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
@@ -46,8 +47,6 @@ constexpr int drain_timeout_ms = 2000;
 constexpr int tail_timeout_ms = 1000;
 constexpr size_t udp_max_segments = 64;       // UDP_MAX_SEGMENTS (Linux 6.1)
 constexpr size_t udp_max_payload = 65535 - 8; // one (GSO) send, UDP header aside
-constexpr auto first_zc_backoff = std::chrono::milliseconds(1);
-constexpr auto max_zc_backoff = std::chrono::milliseconds(1000);
 constexpr uint64_t ps_per_s = 1000000000000ull;
 
 // The skb fragments a MSG_ZEROCOPY send of these iovecs adds, counted as
@@ -90,17 +89,6 @@ struct frag_counter {
 [[noreturn]] void bad(const std::string& what)
 {
     throw std::invalid_argument("zcdma.udp_sink: " + what);
-}
-
-zerocopy_mode parse_mode(const std::string& s)
-{
-    if (s == "auto")
-        return zerocopy_mode::automatic;
-    if (s == "on")
-        return zerocopy_mode::on;
-    if (s == "off")
-        return zerocopy_mode::off;
-    bad("zerocopy must be 'auto', 'on' or 'off', not '" + s + "'");
 }
 
 bool parse_swap(const std::string& s)
@@ -220,9 +208,9 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
                      gr::io_signature::make(0, 0, 0)),
       d_itemsize(itemsize),
       d_framing(static_cast<framing>(parse_framing(framing_name))),
-      d_mode(parse_mode(zerocopy)),
+      d_mode(parse_zerocopy_mode(zerocopy, "zcdma.udp_sink")),
       d_context_interval(context_interval),
-      d_stats_interval(stats_interval),
+      d_stats_pacer(stats_interval),
       d_stats_port(pmt::intern("stats")),
       d_rx_time_key(pmt::intern("rx_time")),
       d_overrun_key(pmt::intern("zcdma_overrun")),
@@ -480,12 +468,12 @@ bool udp_sink_impl::start()
     d_done_unmatched = 0;
     d_records.clear();
     d_hdr_used = 0;
-    d_zc_backoff = std::chrono::milliseconds(0);
+    d_zc_backoff.reset();
     d_have_ref = false;
     d_marks.clear();
     d_tags_seen_to = nitems_read(0);
     d_ctx_due = true;
-    d_next_stats = std::chrono::steady_clock::now();
+    d_stats_pacer.restart();
     return true;
 }
 
@@ -658,9 +646,7 @@ udp_sink_impl::send_result udp_sink_impl::on_enobufs()
         return send_result::progress;
     }
     d_enobufs_backoffs++;
-    d_zc_backoff = d_zc_backoff.count() ? std::min(d_zc_backoff * 2, max_zc_backoff)
-                                        : first_zc_backoff;
-    d_zc_retry_at = std::chrono::steady_clock::now() + d_zc_backoff;
+    d_zc_backoff.refused();
     return send_result::backing_off;
 }
 
@@ -768,8 +754,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                 return send_result::blocked_out;
         }
         const bool zc = d_zc_active && !d_swap && !d_plain_next;
-        if (zc && d_zc_backoff.count() &&
-            std::chrono::steady_clock::now() < d_zc_retry_at)
+        if (zc && d_zc_backoff.waiting())
             return send_result::backing_off;
 
         // Plan the datagrams of this sendmsg(): GSO needs them equal but
@@ -879,7 +864,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             d_payload_sent += total;
             if (d_swap)
                 d_swapped += total;
-            d_zc_backoff = std::chrono::milliseconds(0);
+            d_zc_backoff.reset();
             d_hdr_head = (d_hdr_head + k) % d_header_slots;
             {
                 std::lock_guard<std::mutex> lk(d_stats_mutex);
@@ -1028,13 +1013,9 @@ int udp_sink_impl::work(int noutput_items,
             continue;
         if (r == send_result::fatal)
             return WORK_DONE; // logged; stop() waits for what is in flight
-        int wait_ms = poll_slice_ms;
-        if (r == send_result::backing_off) {
-            const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-                d_zc_retry_at - std::chrono::steady_clock::now());
-            wait_ms =
-                static_cast<int>(std::clamp<int64_t>(left.count(), 0, poll_slice_ms));
-        }
+        const int wait_ms = r == send_result::backing_off
+                                ? d_zc_backoff.wait_ms(poll_slice_ms)
+                                : poll_slice_ms;
         // POLLERR: a completion in the error queue, or an ICMP error.
         pollfd p = { d_sock.get(),
                      short(r == send_result::blocked_out ? POLLOUT : 0),
@@ -1087,14 +1068,8 @@ void udp_sink_impl::set_ref_level(double dbm)
 
 void udp_sink_impl::maybe_post_stats(bool force)
 {
-    if (d_stats_interval <= 0)
-        return;
-    auto now = std::chrono::steady_clock::now();
-    if (!force && now < d_next_stats)
-        return;
-    d_next_stats =
-        now + std::chrono::microseconds(static_cast<int64_t>(d_stats_interval * 1e6));
-    message_port_pub(d_stats_port, stats_message(stats()));
+    if (d_stats_pacer.due(force))
+        message_port_pub(d_stats_port, stats_message(stats()));
 }
 
 std::map<std::string, uint64_t> udp_sink_impl::stats() const

@@ -10,8 +10,10 @@
 
 #include "address_ranges.h"
 #include "completion_tracker.h"
+#include "stats_message.h"
 #include "tcp_link.h" // unique_fd, resolve_all
 #include "vita49_packets.h"
+#include "zerocopy_mode.h"
 #include "zerocopy_notifications.h"
 #include <gnuradio/zcdma/udp_sink.h>
 #include <sys/uio.h>
@@ -113,7 +115,7 @@ private:
     const framing d_framing;
     const zerocopy_mode d_mode;
     const double d_context_interval;
-    const double d_stats_interval;
+    stats_pacer d_stats_pacer; // when the "stats" port posts next
     const pmt::pmt_t d_stats_port;
     const pmt::pmt_t d_rx_time_key;
     const pmt::pmt_t d_overrun_key;
@@ -176,9 +178,7 @@ private:
     bool d_param_changed = false;
     vita49_context d_new_ctx;
 
-    std::chrono::steady_clock::time_point d_zc_retry_at;
-    std::chrono::milliseconds d_zc_backoff{ 0 };
-    std::chrono::steady_clock::time_point d_next_stats;
+    zerocopy_backoff d_zc_backoff; // zerocopy=on after ENOBUFS
     bool d_error_logged = false;
 
     std::atomic<uint64_t> d_datagrams{ 0 };

@@ -50,6 +50,18 @@ class qa_examples(gr_unittest.TestCase):
             )
             assert r.returncode == 0, f"grcc {path}: {r.stdout}{r.stderr}"
 
+    def start_compiled(self, script, *args, stdin=False, text=False):
+        """One of the grcc-compiled examples, unbuffered: stdout and stderr in
+        one pipe, stdin a pipe if asked for (Enter quits the examples)."""
+        return subprocess.Popen(
+            [sys.executable, "-u", os.path.join(self.out, script), *args],
+            env=env(),
+            stdin=subprocess.PIPE if stdin else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=text,
+        )
+
     def test_all_compiled(self):
         self.assertGreaterEqual(len(self.grc), 5)
         for path in self.grc:
@@ -58,20 +70,8 @@ class qa_examples(gr_unittest.TestCase):
 
     def test_tone_into_stock_receiver(self):
         port = str(free_port())
-        rx = subprocess.Popen(
-            [sys.executable, os.path.join(self.out, "tcp_tone_rx.py"), "--port", port],
-            env=env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        tx = subprocess.Popen(
-            [sys.executable, "-u", os.path.join(self.out, "zcdma_tone_tx.py"), "--port", port],
-            env=env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        rx = self.start_compiled("tcp_tone_rx.py", "--port", port)
+        tx = self.start_compiled("zcdma_tone_tx.py", "--port", port, stdin=True, text=True)
         try:
             # The sink retries until the receiver listens, then connects.
             deadline = time.monotonic() + 60
@@ -102,18 +102,7 @@ class qa_examples(gr_unittest.TestCase):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        rx = subprocess.Popen(
-            [
-                sys.executable,
-                "-u",
-                os.path.join(self.out, "zcdma_vita49_rx.py"),
-                "--port",
-                str(port),
-            ],
-            env=env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        rx = self.start_compiled("zcdma_vita49_rx.py", "--port", str(port))
         stream = Stream()
         tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -147,19 +136,8 @@ class qa_examples(gr_unittest.TestCase):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", 0))
             port = str(s.getsockname()[1])
-        rx = subprocess.Popen(
-            [sys.executable, "-u", os.path.join(self.out, "zcdma_vita49_rx.py"), "--port", port],
-            env=env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        tx = subprocess.Popen(
-            [sys.executable, "-u", os.path.join(self.out, "zcdma_vita49_tx.py"), "--port", port],
-            env=env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        rx = self.start_compiled("zcdma_vita49_rx.py", "--port", port)
+        tx = self.start_compiled("zcdma_vita49_tx.py", "--port", port, stdin=True)
         try:
             os.set_blocking(rx.stdout.fileno(), False)
             seen = b""
@@ -186,14 +164,7 @@ class qa_examples(gr_unittest.TestCase):
         # its 64 MiB bound; then Enter quits.
         out = tempfile.mkdtemp(prefix="zcdma-rec-", dir="/var/tmp")
         base = os.path.join(out, "rec")
-        tx = subprocess.Popen(
-            [sys.executable, "-u", os.path.join(self.out, "zcdma_sigmf_record.py"), "-o", base],
-            env=env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        tx = self.start_compiled("zcdma_sigmf_record.py", "-o", base, stdin=True, text=True)
         try:
             seen = ""
             while "recording stopped" not in seen:

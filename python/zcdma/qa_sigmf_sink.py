@@ -582,6 +582,22 @@ class qa_sigmf_sink(gr_unittest.TestCase):
             text=True,
         )
 
+    def kill_when_running(self, code, base):
+        """Runs code (argv[1] = base) until it prints RUNNING, then SIGKILLs it."""
+        child = self.run_child(code, base)
+        try:
+            for line in child.stdout:
+                if line.startswith("RUNNING"):
+                    break
+            else:
+                self.fail("child ended: " + str(child.wait()))
+            child.send_signal(signal.SIGKILL)
+            self.assertEqual(child.wait(60), -signal.SIGKILL)
+        finally:
+            child.kill()
+            child.wait()
+            child.stdout.close()
+
     def test_sigkill_leaves_valid_pair(self):
         if not direct_io_works(self.disk):
             self.skipTest(f"{self.disk}: no O_DIRECT on this file system")
@@ -600,19 +616,7 @@ class qa_sigmf_sink(gr_unittest.TestCase):
             time.sleep(600)
         """
         base = os.path.join(self.disk, "killed")
-        child = self.run_child(code, base)
-        try:
-            for line in child.stdout:
-                if line.startswith("RUNNING"):
-                    break
-            else:
-                self.fail("child ended: " + str(child.wait()))
-            child.send_signal(signal.SIGKILL)  # mid-recording: writes in flight
-            self.assertEqual(child.wait(60), -signal.SIGKILL)
-        finally:
-            child.kill()
-            child.wait()
-            child.stdout.close()
+        self.kill_when_running(code, base)  # mid-recording: writes in flight
         self.assertGreaterEqual(os.path.getsize(base + ".sigmf-data"), 64 << 20)
         meta, words = self.check_recording(base)
         self.assertGreaterEqual(words.size * 8, 64 << 20)
@@ -657,19 +661,7 @@ class qa_sigmf_sink(gr_unittest.TestCase):
             time.sleep(600)
         """
         base = os.path.join(self.shm, "killed-gaps")
-        child = self.run_child(code, base)
-        try:
-            for line in child.stdout:
-                if line.startswith("RUNNING"):
-                    break
-            else:
-                self.fail("child ended: " + str(child.wait()))
-            child.send_signal(signal.SIGKILL)
-            self.assertEqual(child.wait(60), -signal.SIGKILL)
-        finally:
-            child.kill()
-            child.wait()
-            child.stdout.close()
+        self.kill_when_running(code, base)
         meta = validate(base)
         words = words_of(base + ".sigmf-data")
         jumps = [int(i) + 1 for i in numpy.flatnonzero(numpy.diff(words.astype(numpy.int64)) != 1)]

@@ -27,6 +27,14 @@ class qa_sigmf_support(gr_unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
+    def read_meta(self):
+        with open(self.base + ".sigmf-meta") as f:
+            return json.load(f)
+
+    def write_meta(self, meta):
+        with open(self.base + ".sigmf-meta", "w") as f:
+            json.dump(meta, f)
+
     def test_pinned_version(self):
         # scripts/common.sh SIGMF_VERSION; a 1.x release.
         self.assertTrue(sigmf_support.sigmf.__version__.startswith("1."))
@@ -46,29 +54,24 @@ class qa_sigmf_support(gr_unittest.TestCase):
             "captures": [{"core:sample_start": 0}],
             "annotations": [],
         }
-        with open(self.base + ".sigmf-meta", "w") as f:
-            json.dump(meta, f)
+        self.write_meta(meta)
         self.assertEqual(sigmf_support.validate(self.base)["captures"][0]["core:sample_start"], 0)
 
     def test_invalid_meta_named(self):
         x = numpy.arange(10, dtype=numpy.float32)
         sigmf_support.write_recording(self.base, x, "rf32_le")
-        with open(self.base + ".sigmf-meta") as f:
-            meta = json.load(f)
+        meta = self.read_meta()
         meta["global"]["core:datatype"] = "complex float"
-        with open(self.base + ".sigmf-meta", "w") as f:
-            json.dump(meta, f)
+        self.write_meta(meta)
         with self.assertRaisesRegex(ValueError, r"rec\.sigmf-meta.*complex float"):
             sigmf_support.validate(self.base)
 
     def test_captures_out_of_order(self):
         x = numpy.arange(10, dtype=numpy.float32)
         sigmf_support.write_recording(self.base, x, "rf32_le")
-        with open(self.base + ".sigmf-meta") as f:
-            meta = json.load(f)
+        meta = self.read_meta()
         meta["captures"] = [{"core:sample_start": 5}, {"core:sample_start": 0}]
-        with open(self.base + ".sigmf-meta", "w") as f:
-            json.dump(meta, f)
+        self.write_meta(meta)
         with self.assertRaisesRegex(ValueError, "captures"):
             sigmf_support.validate(self.base)
 
@@ -76,11 +79,9 @@ class qa_sigmf_support(gr_unittest.TestCase):
         # A data file that is not a whole number of samples is invalid.
         x = numpy.arange(10, dtype=numpy.float32)
         sigmf_support.write_recording(self.base, x, "cf32_le")
-        with open(self.base + ".sigmf-meta") as f:
-            meta = json.load(f)
+        meta = self.read_meta()
         del meta["global"]["core:sha512"]  # the size, not the hash, fails
-        with open(self.base + ".sigmf-meta", "w") as f:
-            json.dump(meta, f)
+        self.write_meta(meta)
         sigmf_support.validate(self.base)
         with open(self.base + ".sigmf-data", "ab") as f:
             f.write(b"\0\0\0\0")

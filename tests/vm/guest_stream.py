@@ -4,10 +4,18 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Guest side of the virtio-net test: zcdma.source("/dev/zcdma0") ->
-zcdma.tcp_sink(zerocopy="on") to a receiver outside the guest. Prints the
-NIC offloads and the sink's completion counters; fails if any completion was
-a kernel copy or the NIC segments in software."""
+"""Guest side of the virtio-net tests (tests/vm/virtio-zerocopy and
+virtio-zerocopy-udp): zcdma.source("/dev/zcdma0") to receivers outside the
+guest, through
+
+  tcp HOST PORT NBYTES        one zcdma.tcp_sink(zerocopy="on")
+  udp HOST GROUP PORT NBYTES  four zcdma.udp_sink(zerocopy="on") reading the
+                              same ring at once: unicast and multicast,
+                              framings none and vita49, ports PORT..PORT+3
+
+Prints the NIC offloads and each sink's completion counters; fails if the
+NIC's scatter-gather or checksum offload is off (the kernel would copy while
+reporting code 0) or any byte was a kernel copy."""
 
 import subprocess
 import sys
@@ -15,8 +23,10 @@ import time
 
 from gnuradio import gr, zcdma
 
+DEADLINE_S = 600
 
-def main(host, port, nbytes):
+
+def offloads_on():
     k = subprocess.run(["ethtool", "-k", "eth0"], capture_output=True, text=True).stdout
     offloads = {
         line.split(":")[0].strip(): line.split(":")[1].split()[0]
@@ -27,19 +37,23 @@ def main(host, port, nbytes):
         print(f"guest eth0 {feature}: {offloads.get(feature)}")
         if offloads.get(feature) != "on":
             print(f"FAIL: {feature} is off: the kernel would copy while reporting code 0")
-            return 1
+            return False
+    return True
 
-    tb = gr.top_block()
-    src = zcdma.source("/dev/zcdma0:nbufs=64,bufsize=262144", 8)
+
+def wait_until(done, deadline):
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def stream_tcp(tb, src, host, port, nbytes):
     snk = zcdma.tcp_sink(8, host, port, zerocopy="on", stats_interval=0)
     tb.connect(src, snk)
     tb.start()
-    deadline = time.monotonic() + 600
-    while snk.bytes_sent() < nbytes and time.monotonic() < deadline:
-        time.sleep(0.2)
+    deadline = time.monotonic() + DEADLINE_S
+    wait_until(lambda: snk.bytes_sent() >= nbytes, deadline)
     # Let the last sends complete (acknowledged) before stopping.
-    while snk.inflight_bytes() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: not snk.inflight_bytes(), deadline)
     tb.stop()
     tb.wait()
     s = snk.stats()
@@ -49,8 +63,61 @@ def main(host, port, nbytes):
     )
     ok = s["bytes_sent"] >= nbytes and s["copied_bytes"] == 0 and s["zerocopy_bytes"] > 0
     print("PASS: every completion had code 0" if ok else "FAIL")
-    return 0 if ok else 1
+    return ok
+
+
+def stream_udp(tb, src, host, group, port, nbytes):
+    sinks = {}
+    for i, (dest, framing) in enumerate(
+        ((host, "none"), (host, "vita49"), (group, "none"), (group, "vita49"))
+    ):
+        kw = dict(sample_rate=1e6) if framing == "vita49" else {}
+        sinks[(dest, framing)] = snk = zcdma.udp_sink(
+            8, dest, port + i, framing=framing, zerocopy="on", interface="eth0",
+            multicast_loop=False, stats_interval=0, **kw,
+        )  # fmt: skip
+        tb.connect(src, snk)
+    tb.start()
+    wait_until(
+        lambda: min(s.stats()["payload_bytes"] for s in sinks.values()) >= nbytes,
+        time.monotonic() + DEADLINE_S,
+    )
+    tb.stop()
+    tb.wait()
+    ok = True
+    for (dest, framing), snk in sinks.items():
+        s = snk.stats()
+        good = (
+            s["payload_bytes"] >= nbytes
+            and s["copied_bytes"] == 0
+            and s["plain_bytes"] == 0
+            and s["zerocopy_bytes"] == s["payload_bytes"]
+            and s["inflight_bytes"] == 0
+            and s["send_errors"] == 0
+        )
+        ok &= good
+        print(
+            f"guest udp_sink {dest} {framing}: {s['datagrams']} datagrams in {s['sends']} sends, "
+            f"payload {s['payload_bytes']} B, zero-copy completed {s['zerocopy_bytes']} B, "
+            f"kernel-copied {s['copied_bytes']} B, plain {s['plain_bytes']} B, "
+            f"gso {s['gso_active']}: {'ok' if good else 'FAIL'}"
+        )
+    print("PASS: every payload byte completed with code 0" if ok else "FAIL")
+    return ok
+
+
+def main(argv):
+    protocols = {"tcp": (stream_tcp, 3), "udp": (stream_udp, 4)}
+    if len(argv) < 1 or argv[0] not in protocols or len(argv) - 1 != protocols[argv[0]][1]:
+        sys.exit(f"usage: {sys.argv[0]} tcp HOST PORT NBYTES | udp HOST GROUP PORT NBYTES")
+    stream, _ = protocols[argv[0]]
+    *addrs, port, nbytes = argv[1:]
+    if not offloads_on():
+        return 1
+    tb = gr.top_block()
+    src = zcdma.source("/dev/zcdma0:nbufs=64,bufsize=262144", 8)
+    return 0 if stream(tb, src, *addrs, int(port), int(nbytes)) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    sys.exit(main(sys.argv[1:]))

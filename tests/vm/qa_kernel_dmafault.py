@@ -33,20 +33,10 @@ from qa_kernel_abi import (  # noqa: E402
     config,
     release,
 )
+from sim_module import param  # noqa: E402
 
-PARAMS = "/sys/module/zcdma_sim/parameters"
 BUF_OVERRUN = 1
 BUF_ERROR = 2
-
-
-def param(name, value=None):
-    path = os.path.join(PARAMS, name)
-    if value is None:
-        with open(path) as f:
-            return f.read().strip()
-    with open(path, "w") as f:
-        f.write(str(value))
-    return None
 
 
 def acquire(fd, timeout_ms=5000):

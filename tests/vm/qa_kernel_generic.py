@@ -21,7 +21,6 @@ and estimates the lost slots from gr-zcdma,bytes-per-second (a software-node
 property the sim gives the zcdma device), or says it cannot."""
 
 import fcntl
-import gc
 import mmap
 import os
 import struct
@@ -43,9 +42,8 @@ from qa_kernel_abi import (  # noqa: E402
     release,
 )
 from qa_kernel_dmafault import stats  # noqa: E402
+from sim_module import param, reload, sim_rate_restored  # noqa: E402
 
-KMOD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../kmod")
-PARAMS = "/sys/module/zcdma_sim/parameters"
 BUF_OVERRUN = 1
 BUF_ERROR = 2
 BUF_DROPS_ESTIMATED = 4
@@ -55,40 +53,9 @@ INFO_DROPS_ESTIMATED = 8
 RATE_PROP = "gr-zcdma,bytes-per-second"
 
 
-def reload(*sim_args, probe=True):
-    """Load zcdma_sim (with sim_args) and zcdma afresh; wait for the device
-    (with probe=False: make sure there is none, zcdma refused it)."""
-    gc.collect()  # devices and blocks of the last test close the device
-    for m in ("zcdma", "zcdma_sim"):
-        if os.path.exists(f"/sys/module/{m}"):
-            subprocess.run(["rmmod", m], check=True)
-    subprocess.run(["insmod", os.path.join(KMOD, "zcdma_sim.ko"), *sim_args], check=True)
-    subprocess.run(["insmod", os.path.join(KMOD, "zcdma.ko")], check=True)
-    if not probe:
-        # insmod returns after the platform driver probed the device.
-        if os.path.exists(DEV):
-            raise AssertionError(f"zcdma took the channel: sim {sim_args}")
-        return
-    for _ in range(100):
-        if os.path.exists(DEV):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{DEV} did not come back")
-
-
 def dmesg_tail(n=5):
     out = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
     return out.splitlines()[-n:]
-
-
-def param(name, value=None):
-    path = os.path.join(PARAMS, name)
-    if value is None:
-        with open(path) as f:
-            return f.read().strip()
-    with open(path, "w") as f:
-        f.write(str(value))
-    return None
 
 
 def acquire(fd, timeout_ms=5000):
@@ -164,7 +131,7 @@ class qa_kernel_generic(unittest.TestCase):
         print("generic: 60 STOP/START cycles with racing callbacks")
 
 
-class qa_kernel_generic_overrun(unittest.TestCase):
+class qa_kernel_generic_overrun(sim_rate_restored, unittest.TestCase):
     """zcdma_sim at RATE bytes/s with slots of BUFSIZE: a slot per 10 ms."""
 
     BUFSIZE = 8 * PAGE
@@ -181,14 +148,6 @@ class qa_kernel_generic_overrun(unittest.TestCase):
     # but not yet issued is not seen as dry: up to TOL_SLOTS unflagged.
     TOL_SLOTS = 2
     TOL_PERCENT = 10
-
-    @classmethod
-    def setUpClass(cls):
-        cls.saved_rate = param("rate")
-
-    @classmethod
-    def tearDownClass(cls):
-        reload(f"rate={cls.saved_rate}")
 
     def stall_and_read(self, count=30):
         """START, read a few slots, stop reading STALL s, read on.
@@ -424,17 +383,9 @@ def sysfs(name):
         return f.read().strip()
 
 
-class qa_kernel_generic_caps(unittest.TestCase):
+class qa_kernel_generic_caps(sim_rate_restored, unittest.TestCase):
     """The peripheral side from device properties, checked against the
     channel's capabilities (zcdma_sim advertises restricted ones)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.saved_rate = param("rate")
-
-    @classmethod
-    def tearDownClass(cls):
-        reload(f"rate={cls.saved_rate}")
 
     def stream(self, nbufs, bufsize, count):
         fd = os.open(DEV, os.O_RDWR)

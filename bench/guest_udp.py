@@ -349,6 +349,17 @@ on the way cost it too).
 - Socket buffer: the C senders and zcdma.udp_sink ask for a 4 MiB SO_SNDBUF
   (the guest's net.core.wmem_max grants {sndbuf} bytes); the
   `send_buffer=0` row keeps the kernel's default (net.core.wmem_default).
+- Two ceilings. The C loop sending a pre-filled memfd buffer has no
+  producer at all. The same loop fed by /dev/zcdma0 (`udp_sender --ring`)
+  pays what every zcdma row pays for its source: the software DMA engine
+  writing every byte on a guest CPU, ACQUIRE/RELEASE, and the 16 MiB ring as
+  its window where the memfd loop has 64 MiB (in a separate run a 16 MiB
+  memfd buffer alone took that loop from about 0.7 to 0.47 GB/s). The ring-fed
+  loop isolates what the GNU Radio block costs; the gap between the two
+  ceilings is the source's, which a hardware DMA engine does not charge to a
+  CPU. On the host's loopback, with a source that costs nothing
+  (`sim:pattern=none`), zcdma.udp_sink matches the memfd loop
+  (docs/benchmarks.md, UDP section).
 - Last column: of the bytes a zcdma.udp_sink sent with MSG_ZEROCOPY, the
   fraction whose completion came back without SO_EE_CODE_ZEROCOPY_COPIED
   (the NIC took the pages); `zerocopy=off` sends none. The C ceiling does

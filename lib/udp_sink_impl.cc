@@ -762,7 +762,9 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
         // starting at a mark waits for the next call.
         const uint64_t next_mark =
             vrt && !d_marks.empty() ? d_marks.front().item : UINT64_MAX;
-        const size_t free_slots = d_header_slots - d_hdr_used;
+        // Without headers (framing none) the header ring limits nothing.
+        const size_t free_slots =
+            d_header_bytes ? d_header_slots - d_hdr_used : d_max_segments;
         if (!free_slots) {
             d_header_waits++;
             return send_result::blocked_completions;
@@ -874,8 +876,9 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                     const auto base = reinterpret_cast<uint64_t>(v.iov_base);
                     d_sent_ranges.add(base, base + v.iov_len);
                 }
-                d_records.push_back({ total, k });
-                d_hdr_used += k;
+                const size_t headers = d_header_bytes ? k : 0;
+                d_records.push_back({ total, headers });
+                d_hdr_used += headers;
                 if (d_hdr_used > d_header_used_peak)
                     d_header_used_peak = d_hdr_used;
                 if (zc_send)

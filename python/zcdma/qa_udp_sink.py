@@ -962,14 +962,12 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.assertIn("8972-byte datagram", log.text)
         self.assertIn("route MTU now 1500", log.text)
 
-    def test_header_entry_reused_only_after_its_send_completed(self):
+    def held_sends_with_4_header_slots(self, name):
         # A token bucket on lo holds the sends, so their completions come
-        # late; with 4 header slots the ring is full most of the time. A
-        # slot rewritten before its send completed would put a later
-        # sequence number on an earlier datagram on the wire.
+        # late, and the sink gets a 4-entry header ring.
         if not netns_support or os.geteuid() != 0 or not shutil.which("tc"):
             self.skipTest("needs root, iproute2 and tc")
-        ns = netns_support.Netns("udphdr")
+        ns = netns_support.Netns(name)
         self.addCleanup(ns.close)
         r = subprocess.run(
             ["tc", "-n", ns.name, "qdisc", "add", "dev", "lo", "root", "tbf",
@@ -980,6 +978,13 @@ class qa_udp_sink(gr_unittest.TestCase):
             self.skipTest(f"no tbf qdisc here: {r.stderr.strip()}")
         os.environ["ZCDMA_UDP_HEADER_SLOTS"] = "4"
         self.addCleanup(os.environ.pop, "ZCDMA_UDP_HEADER_SLOTS", None)
+        return ns
+
+    def test_header_entry_reused_only_after_its_send_completed(self):
+        # With 4 header slots the ring is full most of the time. A slot
+        # rewritten before its send completed would put a later sequence
+        # number on an earlier datagram on the wire.
+        ns = self.held_sends_with_4_header_slots("udphdr")
         n = 1500
         rx = ns.run(lambda: DatagramReceiver(stop_after=n))
         tb, snk = ns.run(
@@ -998,6 +1003,27 @@ class qa_udp_sink(gr_unittest.TestCase):
             self.assertEqual(int(words_of(d, 8)[0]), 183 * i, f"datagram {i}")
         self.assertGreater(s["header_waits"], 0)  # sends waited for completions
         self.assertEqual((s["header_slots"], s["header_used_peak"]), (4, 4))
+        self.assertEqual(s["copied_bytes"] + s["zerocopy_bytes"], s["payload_bytes"])
+
+    def test_no_header_ring_limit_without_headers(self):
+        # framing none has no headers: the header ring must not cap the
+        # sends in flight (it capped them at its size, 2048 datagrams).
+        ns = self.held_sends_with_4_header_slots("udpnohdr")
+        n = 1500
+        rx = ns.run(lambda: DatagramReceiver(stop_after=n))
+        tb, snk = ns.run(
+            lambda: self.counter_to(
+                "127.0.0.1", rx.port, nwords=184 * n, payload_size=1472, zerocopy="on"
+            )
+        )
+        tb.run()
+        self.assertTrue(rx.done.wait(60))
+        rx.close()
+        s = snk.stats()
+        for i, d in enumerate(rx.datagrams):
+            self.assertEqual(int(words_of(d, 0)[0]), 184 * i, f"datagram {i}")
+        self.assertEqual((s["header_waits"], s["header_used_peak"]), (0, 0))
+        self.assertGreater(s["inflight_peak"], 4 * 1472)  # more than 4 datagrams held
         self.assertEqual(s["copied_bytes"] + s["zerocopy_bytes"], s["payload_bytes"])
 
 

@@ -45,6 +45,7 @@ BIN = os.path.join(ROOT, "build/bench")
 PY = "/usr/bin/python3"  # GNU Radio's
 HOST_IP, GUEST_IP, CTRL_PORT, BASE_PORT = "169.254.78.1", "169.254.78.2", 5599, 5700
 MTU = 9000
+DEVICE = "/dev/zcdma0:nbufs=64,bufsize=262144"  # udp_sender --ring configures the same
 
 CEILING = "C sendmsg + UDP_SEGMENT + MSG_ZEROCOPY (ceiling)"
 RING_CEILING = "C sendmsg + UDP_SEGMENT + MSG_ZEROCOPY fed by /dev/zcdma0"
@@ -88,7 +89,7 @@ def serve(nbytes):
     held = {}
     with conn, conn.makefile("rw") as f:
         for line in f:
-            cmd, port = line.split()
+            cmd, port, *check = line.split()
             port = int(port)
             if cmd == "hold":
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -98,7 +99,13 @@ def serve(nbytes):
             elif cmd == "go":
                 held.pop(port).close()
                 rx = subprocess.Popen(
-                    [f"{BIN}/udp_receiver", str(nbytes), HOST_IP, str(port)],
+                    [
+                        f"{BIN}/udp_receiver",
+                        *(["--counter"] if check else []),
+                        str(nbytes),
+                        HOST_IP,
+                        str(port),
+                    ],  # fmt: skip
                     stdout=subprocess.PIPE,
                     text=True,
                 )
@@ -113,11 +120,11 @@ def serve(nbytes):
 # ---------------------------------------------------------------- guest side
 
 
-def guest_main(nbytes, rounds, only, ring):
+def guest_main(nbytes, rounds, only):
     mtu = int(open("/sys/class/net/eth0/mtu").read())
     payload = min(8968, (mtu - 28) // 8 * 8)  # IPv4 + UDP headers; whole items
     print(f"payload {payload} mtu {mtu}", flush=True)
-    env = dict(os.environ, ZCDMA_BENCH_HOST=HOST_IP, ZCDMA_BENCH_DEVICE=f"/dev/zcdma0:{ring}")
+    env = dict(os.environ, ZCDMA_BENCH_HOST=HOST_IP, ZCDMA_BENCH_DEVICE=DEVICE)
     env["ZCDMA_BENCH_UDP_PAYLOAD"] = str(payload)
     env["GR_CONF_LOG_LOG_LEVEL"] = "error"
     for _ in range(100):  # the coordinator is up before the guest boots; the link may lag
@@ -128,8 +135,8 @@ def guest_main(nbytes, rounds, only, ring):
             time.sleep(0.1)
     f = ctrl.makefile("rw")
 
-    def ask(cmd, port):
-        f.write(f"{cmd} {port}\n")
+    def ask(cmd, port, check=False):
+        f.write(f"{cmd} {port}{' check' if check else ''}\n")
         f.flush()
         return f.readline().split()
 
@@ -137,6 +144,7 @@ def guest_main(nbytes, rounds, only, ring):
         kind, arg = CONTENDERS[name]
         figures = {"name": name, "round": r, "port": port, "payload": payload, "error": None}
         ask("hold", port)
+        check = "/dev/zcdma0" in name  # the receiver checks the ring's counter pattern
         if kind == "c":
             tx = subprocess.Popen(
                 [f"{BIN}/udp_sender", *arg, str(port), str(payload), "0", HOST_IP],
@@ -144,7 +152,7 @@ def guest_main(nbytes, rounds, only, ring):
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            figures["summary"] = ask("go", port)[1:]
+            figures["summary"] = ask("go", port, check)[1:]
             tx.terminate()
             out, err = tx.communicate()
             fields = out.split()
@@ -154,7 +162,7 @@ def guest_main(nbytes, rounds, only, ring):
         else:
             sender = GrSender(arg, port, env, stderr=subprocess.DEVNULL)
             sender.wait_started()
-            figures["summary"] = ask("go", port)[1:]
+            figures["summary"] = ask("go", port, check)[1:]
             data = sender.stop()
             figures["cpu"] = data["cpu"] if data else None
             figures["stats"] = data["stats"] if data else {}
@@ -193,7 +201,7 @@ def host_main(args):
             f"ip link set eth0 mtu {MTU} && ip link set eth0 up && "
             f"ip addr add {GUEST_IP}/24 dev eth0 && "
             f"{PY} -B {HERE}/guest_udp.py --guest --mib {args.mib} --rounds {args.rounds} "
-            f"--only {shlex.quote(args.only)} --ring {shlex.quote(args.ring)}"
+            f"--only {shlex.quote(args.only)}"
         )
         vm = subprocess.Popen(
             [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
@@ -222,7 +230,8 @@ def report(results, nbytes, args):
     failures = {}
     for res in results:
         s = res.get("summary") or []
-        if res["error"] or len(s) < 4 or int(s[1]) < nbytes:
+        bad = s[7] if len(s) > 7 and s[6] == "bad" else "0"
+        if res["error"] or len(s) < 4 or int(s[1]) < nbytes or bad != "0":
             failures[res["name"]] = f"{res['error'] or ''} receiver {' '.join(s)}".strip()
             continue
         got, seconds = int(s[1]), float(s[3])
@@ -329,7 +338,10 @@ The same guest (Debian's {kernel} kernel under QEMU TCG, 2 vCPUs): every
 sender runs in the guest and streams {payload}-byte datagrams (no header;
 MTU {mtu} on the tap and on the guest's eth0, so nothing is fragmented)
 over virtio-net to bench/udp_receiver.c on the host side of the tap, which
-counts what arrives until {mib} MiB did. {rounds} round(s), rotating order.
+counts what arrives until {mib} MiB did and, for the rows fed by
+/dev/zcdma0, checks the counter pattern (every datagram consecutive words
+past the previous one: a slot reused before its send completed would show;
+a row with a bad datagram fails). {rounds} round(s), rotating order.
 GB/s is what the receiver got, timed from its first datagram; CPU is the
 sending process's user + sys in the guest per GB delivered (datagrams lost
 on the way cost it too).
@@ -377,7 +389,6 @@ def main():
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--markdown", help="replace (or append) the UDP section of this file")
     p.add_argument("--timeout", type=int, default=3000, help="seconds for the whole guest")
-    p.add_argument("--ring", default="nbufs=64,bufsize=262144", help="/dev/zcdma0 options")
     p.add_argument("--only", default="", help="contenders matching this regex (no doc)")
     p.add_argument("--guest", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -385,7 +396,7 @@ def main():
     if args.serve:
         return serve(args.mib << 20)
     if args.guest:
-        return guest_main(args.mib << 20, args.rounds, args.only, args.ring)
+        return guest_main(args.mib << 20, args.rounds, args.only)
     return host_main(args)
 
 

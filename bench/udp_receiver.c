@@ -5,14 +5,22 @@
  * pass without one; 60 s for the first: a sender in a loaded TCG guest can
  * take longer than 5 s to fill its buffer), and prints one summary line,
  * timed from the first datagram: "bytes N seconds S datagrams D".
+ * --counter: the datagrams carry the zcdma counter pattern (little-endian
+ * 64-bit words, word i of the stream is i): each must hold consecutive words
+ * continuing past the previous one (a datagram may be lost, never reordered
+ * or rewritten), and the summary line ends with "bad B", the datagrams that
+ * did not.
  *
- *   udp_receiver LIMIT [ADDR [PORT]]
+ *   udp_receiver [--counter] LIMIT [ADDR [PORT]]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <endian.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,10 +28,30 @@
 #define BATCH 64
 #define MAXDGRAM 65536
 
+/* Whether datagram D (LEN bytes) continues the counter after *NEXT. */
+static int counter_ok(const char* d, size_t len, uint64_t* next)
+{
+    uint64_t w, first;
+    if (len < 8 || len % 8)
+        return 0;
+    memcpy(&first, d, 8);
+    first = le64toh(first);
+    int ok = first >= *next;
+    for (size_t k = 1; ok && k < len / 8; k++) {
+        memcpy(&w, d + 8 * k, 8);
+        ok = le64toh(w) == first + k;
+    }
+    *next = first + len / 8;
+    return ok;
+}
+
 int main(int argc, char** argv)
 {
+    int counter = argc > 1 && strcmp(argv[1], "--counter") == 0;
+    argc -= counter;
+    argv += counter;
     if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: udp_receiver LIMIT [ADDR [PORT]]\n");
+        fprintf(stderr, "usage: udp_receiver [--counter] LIMIT [ADDR [PORT]]\n");
         return 2;
     }
     unsigned long long limit = strtoull(argv[1], NULL, 0);
@@ -51,7 +79,8 @@ int main(int argc, char** argv)
     }
     struct timeval first = { 60, 0 }, idle = { 5, 0 };
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &first, sizeof first);
-    unsigned long long total = 0, datagrams = 0;
+    unsigned long long total = 0, datagrams = 0, bad = 0;
+    uint64_t next = 0;
     struct timespec t0, t1;
     while (total < limit) {
         int n = recvmmsg(s, m, BATCH, MSG_WAITFORONE, NULL);
@@ -61,15 +90,21 @@ int main(int argc, char** argv)
             clock_gettime(CLOCK_MONOTONIC, &t0);
             setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
         }
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
             total += m[i].msg_len;
+            if (counter && !counter_ok(bufs[i], m[i].msg_len, &next))
+                bad++;
+        }
         datagrams += (unsigned long long)n;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (total == 0)
         t0 = t1;
     double sec = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("bytes %llu seconds %.6f datagrams %llu\n", total, sec, datagrams);
+    printf("bytes %llu seconds %.6f datagrams %llu", total, sec, datagrams);
+    if (counter)
+        printf(" bad %llu", bad);
+    printf("\n");
     fflush(stdout);
     return 0;
 }

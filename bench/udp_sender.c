@@ -57,7 +57,7 @@ static void reap(int s, int wait) { zerocopy_reap(s, wait ? 100 : 0, &completed_
 /* The ring of --ring: slots held (acquired, not yet released) in order. */
 #define RING_NBUFS 64
 #define RING_BUFSIZE (256u << 10)
-#define CALLS 4096 /* more than the sends one ring can have in flight */
+#define CALLS 4096 /* sends in flight at most (the loop waits at that) */
 
 struct ring {
     int fd;
@@ -68,6 +68,8 @@ struct ring {
     uint64_t acquired;        /* stream bytes acquired */
     uint64_t base;            /* ring offset of stream byte 0 */
     uint64_t call_end[CALLS]; /* stream offset after send id % CALLS */
+    uint8_t call_done[CALLS]; /* completed, not yet in the done prefix */
+    uint32_t done_to;         /* sends below this id all completed */
 };
 
 static int ring_open(struct ring* r, const char* path)
@@ -98,10 +100,40 @@ static int ring_open(struct ring* r, const char* path)
     return 0;
 }
 
+/*
+ * Reads the MSG_ZEROCOPY notifications (waiting up to WAIT_MS for one) and
+ * advances done_to over the sends completed without a gap: the kernel may
+ * complete a later send first (one dropped at the qdisc is freed at once).
+ */
+static void ring_reap(struct ring* r, int s, int wait_ms, uint32_t calls)
+{
+    struct pollfd p = { s, 0, 0 };
+    if (wait_ms)
+        poll(&p, 1, wait_ms);
+    for (;;) {
+        char ctl[128];
+        struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof ctl };
+        if (recvmsg(s, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+            break;
+        for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            struct sock_extended_err* e = (void*)CMSG_DATA(c);
+            if (e->ee_origin != SO_EE_ORIGIN_ZEROCOPY)
+                continue;
+            for (uint32_t id = e->ee_info; id - e->ee_info <= e->ee_data - e->ee_info;
+                 id++)
+                r->call_done[id % CALLS] = 1;
+        }
+    }
+    while (r->done_to != calls && r->call_done[r->done_to % CALLS]) {
+        r->call_done[r->done_to % CALLS] = 0;
+        r->done_to++;
+    }
+}
+
 /* Releases the slots whose bytes all completed; -1 on an ioctl error. */
 static int ring_release_done(struct ring* r)
 {
-    uint64_t done = completed_to ? r->call_end[(completed_to - 1) % CALLS] : 0;
+    uint64_t done = r->done_to ? r->call_end[(r->done_to - 1) % CALLS] : 0;
     while (r->nheld) {
         struct zcdma_acquire* a = &r->held[r->first];
         uint64_t end = (r->acquired - (r->nheld - 1) * (uint64_t)RING_BUFSIZE);
@@ -213,7 +245,11 @@ int main(int argc, char** argv)
                 return 1;
             }
             if (!got)
-                reap(s, ring.nheld == RING_NBUFS);
+                ring_reap(&ring, s, ring.nheld == RING_NBUFS ? 100 : 0, calls);
+            continue;
+        }
+        if (calls - ring.done_to >= CALLS - 1) { /* call_end[] would wrap */
+            ring_reap(&ring, s, 100, calls);
             continue;
         }
         struct iovec v = { (char*)ring.map + (ring.base + sent) % ring.bytes, per_call };
@@ -221,7 +257,7 @@ int main(int argc, char** argv)
         ssize_t n = sendmsg(s, &m, MSG_ZEROCOPY);
         if (n < 0) {
             if (errno == ENOBUFS || errno == EAGAIN || errno == ECONNREFUSED) {
-                reap(s, 1);
+                ring_reap(&ring, s, 100, calls);
                 continue;
             }
             perror("udp_sender: sendmsg");
@@ -229,7 +265,7 @@ int main(int argc, char** argv)
         }
         sent += (unsigned long long)n;
         ring.call_end[calls++ % CALLS] = sent;
-        reap(s, 0);
+        ring_reap(&ring, s, 0, calls);
     }
     while (!ring_path && !stop && (!want || sent < want)) {
         if (zc) /* never run more than the buffer ahead of completions */

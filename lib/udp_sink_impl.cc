@@ -42,7 +42,8 @@ namespace gr {
 namespace zcdma {
 
 namespace {
-constexpr int poll_slice_ms = 100; // how soon top_block.stop() is noticed
+constexpr int default_send_buffer = 4 << 20; // udp_sink.h's default
+constexpr int poll_slice_ms = 100;           // how soon top_block.stop() is noticed
 constexpr int drain_timeout_ms = 2000;
 constexpr int tail_timeout_ms = 1000;
 constexpr size_t udp_max_segments = 64;       // UDP_MAX_SEGMENTS (Linux 6.1)
@@ -454,12 +455,17 @@ void udp_sink_impl::set_send_buffer(int bytes)
         throw std::system_error(
             errno, std::generic_category(), "zcdma.udp_sink: SO_SNDBUF");
     d_send_buffer = got;
-    // The kernel doubles what it grants (bookkeeping overhead).
-    if (bytes > 0 && got / 2 < bytes)
-        d_logger->info("send buffer: asked for {} bytes, the kernel gives {} "
-                       "(net.core.wmem_max caps it; raise it for more in flight)",
-                       bytes,
-                       got / 2);
+    // The kernel doubles what it grants (bookkeeping overhead). The default
+    // request is capped on a stock system: say so only at debug level then.
+    constexpr const char* capped =
+        "send buffer: asked for {} bytes, the kernel gives {} "
+        "(net.core.wmem_max caps it; raise it for more in flight)";
+    if (bytes > 0 && got / 2 < bytes) {
+        if (bytes == default_send_buffer)
+            d_logger->debug(capped, bytes, got / 2);
+        else
+            d_logger->info(capped, bytes, got / 2);
+    }
 }
 
 bool udp_sink_impl::start()

@@ -231,7 +231,9 @@ def report(results, nbytes, args):
     for res in results:
         s = res.get("summary") or []
         bad = s[7] if len(s) > 7 and s[6] == "bad" else "0"
-        if res["error"] or len(s) < 4 or int(s[1]) < nbytes or bad != "0":
+        # Stock network.udp_sink is a contender, not ours to fail: its broken
+        # counter is reported (see the notes under the table).
+        if res["error"] or len(s) < 4 or int(s[1]) < nbytes or (bad != "0" and res["name"] != RING):
             failures[res["name"]] = f"{res['error'] or ''} receiver {' '.join(s)}".strip()
             continue
         got, seconds = int(s[1]), float(s[3])
@@ -243,6 +245,7 @@ def report(results, nbytes, args):
                 "payload": st.get("payload_bytes"),
                 "zc": st.get("zerocopy_bytes"),
                 "copied": st.get("copied_bytes"),
+                "bad": f"{int(bad):,} of {int(s[5]):,}" if bad != "0" else None,
             }
         )
 
@@ -263,6 +266,9 @@ def report(results, nbytes, args):
             continue
         zc = "n/a"
         last = r[-1]
+        bad_runs = [x["bad"] for x in r if x["bad"]]
+        if bad_runs:
+            zc = f"n/a; counter broken in {' / '.join(sorted(set(bad_runs)))} datagrams per run"
         if last["zc"] is not None:
             sent_zc = last["zc"] + last["copied"]
             zc = (
@@ -372,6 +378,15 @@ on the way cost it too).
   CPU. On the host's loopback, with a source that costs nothing
   (`sim:pattern=none`), zcdma.udp_sink matches the memfd loop
   (docs/benchmarks.md, UDP section).
+- "network.udp_sink fed by /dev/zcdma0" delivers a broken counter in the
+  guest (last column). GNU Radio's network.udp_sink (gr-network
+  udp_sink_impl.cc, work()) queues every input item it is given but reports
+  only whole datagrams' worth as consumed. Input beyond its local queue
+  (1500 datagrams, 13.4 MB here) is discarded first. Either way some items
+  are presented again and queued twice. In the guest the 16 MiB ring is full
+  before the sink's first call, and the counter stays broken from then on.
+  On the host the same flowgraph delivered it intact (64 MiB checked by
+  hand). Its GB/s counts bytes, not correct data.
 - Last column: of the bytes a zcdma.udp_sink sent with MSG_ZEROCOPY, the
   fraction whose completion came back without SO_EE_CODE_ZEROCOPY_COPIED
   (the NIC took the pages); `zerocopy=off` sends none. The C ceiling does

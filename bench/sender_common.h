@@ -43,10 +43,13 @@ static inline uint64_t* counter_buffer(const char* name, size_t size)
 
 /*
  * Reads the MSG_ZEROCOPY notifications queued on S, after waiting up to
- * WAIT_MS for one (0: not at all); *COMPLETED_TO becomes one past the highest
- * completed send id (sends are counted from 0 on each socket).
+ * WAIT_MS for one (0: not at all), and calls ON_RANGE(CTX, LO, HI) for each
+ * range of completed send ids (sends are counted from 0 on each socket).
  */
-static inline void zerocopy_reap(int s, int wait_ms, uint32_t* completed_to)
+static inline void zerocopy_reap_ranges(int s,
+                                        int wait_ms,
+                                        void (*on_range)(void*, uint32_t, uint32_t),
+                                        void* ctx)
 {
     struct pollfd p = { s, 0, 0 };
     if (wait_ms)
@@ -58,10 +61,26 @@ static inline void zerocopy_reap(int s, int wait_ms, uint32_t* completed_to)
             return;
         for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
             struct sock_extended_err* e = (void*)CMSG_DATA(c);
-            if (e->ee_origin == SO_EE_ORIGIN_ZEROCOPY && e->ee_data + 1 > *completed_to)
-                *completed_to = e->ee_data + 1;
+            if (e->ee_origin == SO_EE_ORIGIN_ZEROCOPY)
+                on_range(ctx, e->ee_info, e->ee_data);
         }
     }
+}
+
+static inline void completed_to_highest(void* completed_to, uint32_t lo, uint32_t hi)
+{
+    (void)lo;
+    if (hi + 1 > *(uint32_t*)completed_to)
+        *(uint32_t*)completed_to = hi + 1;
+}
+
+/*
+ * zerocopy_reap_ranges() where *COMPLETED_TO becomes one past the highest
+ * completed send id: right for a buffer the sender never rewrites.
+ */
+static inline void zerocopy_reap(int s, int wait_ms, uint32_t* completed_to)
+{
+    zerocopy_reap_ranges(s, wait_ms, completed_to_highest, completed_to);
 }
 
 /* User + system CPU seconds of this process since R0 (a getrusage()). */

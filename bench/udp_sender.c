@@ -100,6 +100,13 @@ static int ring_open(struct ring* r, const char* path)
     return 0;
 }
 
+static void ring_mark_done(void* ring, uint32_t lo, uint32_t hi)
+{
+    struct ring* r = ring;
+    for (uint32_t id = lo; id - lo <= hi - lo; id++)
+        r->call_done[id % CALLS] = 1;
+}
+
 /*
  * Reads the MSG_ZEROCOPY notifications (waiting up to WAIT_MS for one) and
  * advances done_to over the sends completed without a gap: the kernel may
@@ -107,23 +114,7 @@ static int ring_open(struct ring* r, const char* path)
  */
 static void ring_reap(struct ring* r, int s, int wait_ms, uint32_t calls)
 {
-    struct pollfd p = { s, 0, 0 };
-    if (wait_ms)
-        poll(&p, 1, wait_ms);
-    for (;;) {
-        char ctl[128];
-        struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof ctl };
-        if (recvmsg(s, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-            break;
-        for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-            struct sock_extended_err* e = (void*)CMSG_DATA(c);
-            if (e->ee_origin != SO_EE_ORIGIN_ZEROCOPY)
-                continue;
-            for (uint32_t id = e->ee_info; id - e->ee_info <= e->ee_data - e->ee_info;
-                 id++)
-                r->call_done[id % CALLS] = 1;
-        }
-    }
+    zerocopy_reap_ranges(s, wait_ms, ring_mark_done, r);
     while (r->done_to != calls && r->call_done[r->done_to % CALLS]) {
         r->call_done[r->done_to % CALLS] = 0;
         r->done_to++;

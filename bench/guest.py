@@ -36,6 +36,10 @@ from run import GrSender, med, median_of, rotation
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests/vm"))
+import vm  # noqa: E402  (tests/vm/vm.py: the kernel the guest boots)
+from tap_netns import tap_namespace  # noqa: E402
+
 BIN = os.path.join(ROOT, "build/bench")
 PY = "/usr/bin/python3"  # GNU Radio's
 HOST_IP, GUEST_IP, BASE_PORT = "169.254.78.1", "169.254.78.2", 5600
@@ -103,10 +107,6 @@ def guest_main(nbytes, rounds, only, status):
 # ----------------------------------------------------------------- host side
 
 
-def ip(*args):
-    subprocess.run(["ip", *args], check=True)
-
-
 def host_main(args):
     nbytes = args.mib << 20
     ns = f"zcdma-bench-{os.getpid()}"
@@ -120,48 +120,44 @@ def host_main(args):
         summaries[port] = rx.stdout.readline().split()
         open(os.path.join(status.name, f"done-{port}"), "w").close()
 
-    ip("netns", "add", ns)
     receivers = []
-    try:
-        ip("-n", ns, "link", "set", "lo", "up")
-        ip("-n", ns, "tuntap", "add", "tap0", "mode", "tap")
-        ip("-n", ns, "addr", "add", f"{HOST_IP}/24", "dev", "tap0")
-        ip("-n", ns, "link", "set", "tap0", "up")
-        for _, _, port in runs:
-            rx = subprocess.Popen(
-                ["ip", "netns", "exec", ns, f"{BIN}/discard_receiver", "--check", str(nbytes),
-                 HOST_IP, str(port)],
-                stdout=subprocess.PIPE, text=True,
+    with tap_namespace(ns, HOST_IP):
+        try:
+            for _, _, port in runs:
+                rx = subprocess.Popen(
+                    ["ip", "netns", "exec", ns, f"{BIN}/discard_receiver", "--check",
+                     str(nbytes), HOST_IP, str(port)],
+                    stdout=subprocess.PIPE, text=True,
+                )  # fmt: skip
+                rx.stdout.readline()  # "port N": listening
+                receivers.append(rx)
+                threading.Thread(target=watch, args=(rx, port), daemon=True).start()
+            guest = (
+                f"ip link set eth0 up && ip addr add {GUEST_IP}/24 dev eth0 && "
+                f"{PY} -B {HERE}/guest.py --guest --mib {args.mib} --rounds {args.rounds} "
+                f"--only {shlex.quote(args.only)} --status {status.name}"
+            )
+            qemu = subprocess.run(
+                [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
+                 "--env", f"PYTHONPATH={ROOT}/build/test_modules", "--timeout", "3000",
+                 "--", "sh", "-c", guest],
+                capture_output=True, text=True,
             )  # fmt: skip
-            rx.stdout.readline()  # "port N": listening
-            receivers.append(rx)
-            threading.Thread(target=watch, args=(rx, port), daemon=True).start()
-        guest = (
-            f"ip link set eth0 up && ip addr add {GUEST_IP}/24 dev eth0 && "
-            f"{PY} -B {HERE}/guest.py --guest --mib {args.mib} --rounds {args.rounds} "
-            f"--only {shlex.quote(args.only)} --status {status.name}"
-        )
-        vm = subprocess.run(
-            [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
-             "--env", f"PYTHONPATH={ROOT}/build/test_modules", "--timeout", "3000",
-             "--", "sh", "-c", guest],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        print(vm.stdout[-3000:], vm.stderr[-2000:], sep="\n", file=sys.stderr)
-        results = [json.loads(ln[7:]) for ln in vm.stdout.splitlines() if ln.startswith("result ")]
-        for rx in receivers:
-            try:
-                rx.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                rx.kill()
-    finally:
-        for rx in receivers:
-            if rx.poll() is None:
-                rx.kill()
-        subprocess.run(["ip", "netns", "del", ns])
-        status.cleanup()
-    if vm.returncode != 0 or len(results) != len(runs):
-        sys.exit(f"bench/guest.py: the guest failed (rc {vm.returncode})")
+            print(qemu.stdout[-3000:], qemu.stderr[-2000:], sep="\n", file=sys.stderr)
+            lines = qemu.stdout.splitlines()
+            results = [json.loads(ln[7:]) for ln in lines if ln.startswith("result ")]
+            for rx in receivers:
+                try:
+                    rx.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    rx.kill()
+        finally:
+            for rx in receivers:
+                if rx.poll() is None:
+                    rx.kill()
+            status.cleanup()
+    if qemu.returncode != 0 or len(results) != len(runs):
+        sys.exit(f"bench/guest.py: the guest failed (rc {qemu.returncode})")
     return report(results, summaries, nbytes, args)
 
 
@@ -223,18 +219,11 @@ def report(results, summaries, nbytes, args):
                     table=table,
                     mib=args.mib,
                     rounds=args.rounds,
-                    kernel=guest_kernel(),
+                    kernel=vm.kernel_version(),
                     mismatch_note=MISMATCH_NOTE,
                 )
             )
     return 0
-
-
-def guest_kernel():
-    sys.path.insert(0, os.path.join(ROOT, "tests/vm"))
-    import vm  # noqa: E402  (tests/vm/vm.py: the kernel the guest boots)
-
-    return vm.kernel_version()
 
 
 MISMATCH_NOTE = (

@@ -37,10 +37,12 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from run import GrSender, med, rotation  # noqa: E402
-
 ROOT = os.path.dirname(HERE)
+sys.path[:0] = [HERE, os.path.join(ROOT, "tests/vm")]
+import vm  # noqa: E402  (tests/vm/vm.py: the kernel the guest boots)
+from run import GrSender, med, replace_section, rotation  # noqa: E402
+from tap_netns import tap_namespace  # noqa: E402
+
 BIN = os.path.join(ROOT, "build/bench")
 PY = "/usr/bin/python3"  # GNU Radio's
 HOST_IP, GUEST_IP, CTRL_PORT, BASE_PORT = "169.254.78.1", "169.254.78.2", 5599, 5700
@@ -174,54 +176,43 @@ def guest_main(nbytes, rounds, only):
 # ----------------------------------------------------------------- host side
 
 
-def ip(*args):
-    subprocess.run(["ip", *args], check=True)
-
-
 def host_main(args):
     nbytes = args.mib << 20
     ns = f"zcdma-udpbench-{os.getpid()}"
-    vm = None
-    ip("netns", "add", ns)
     coordinator = None
-    try:
-        ip("-n", ns, "link", "set", "lo", "up")
-        ip("-n", ns, "tuntap", "add", "tap0", "mode", "tap")
-        ip("-n", ns, "link", "set", "tap0", "mtu", str(MTU))
-        ip("-n", ns, "addr", "add", f"{HOST_IP}/24", "dev", "tap0")
-        ip("-n", ns, "link", "set", "tap0", "up")
-        coordinator = subprocess.Popen(
-            ["ip", "netns", "exec", ns, PY, "-B", os.path.abspath(__file__), "--serve",
-             "--mib", str(args.mib)],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        if coordinator.stdout.readline().strip() != "listening":
-            sys.exit("bench/guest_udp.py: the coordinator did not start")
-        guest = (
-            f"ip link set eth0 mtu {MTU} && ip link set eth0 up && "
-            f"ip addr add {GUEST_IP}/24 dev eth0 && "
-            f"{PY} -B {HERE}/guest_udp.py --guest --mib {args.mib} --rounds {args.rounds} "
-            f"--only {shlex.quote(args.only)}"
-        )
-        vm = subprocess.Popen(
-            [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
-             "--env", f"PYTHONPATH={ROOT}/build/test_modules", "--timeout", str(args.timeout),
-             "--", "sh", "-c", guest],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        lines = []
-        for line in vm.stdout:  # progress as it comes
-            lines.append(line)
-            print(line, end="", file=sys.stderr, flush=True)
-        vm.wait()
-    finally:
-        if coordinator is not None:
-            coordinator.kill()
-            coordinator.wait()
-        subprocess.run(["ip", "netns", "del", ns])
+    with tap_namespace(ns, HOST_IP, mtu=MTU):
+        try:
+            coordinator = subprocess.Popen(
+                ["ip", "netns", "exec", ns, PY, "-B", os.path.abspath(__file__), "--serve",
+                 "--mib", str(args.mib)],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            if coordinator.stdout.readline().strip() != "listening":
+                sys.exit("bench/guest_udp.py: the coordinator did not start")
+            guest = (
+                f"ip link set eth0 mtu {MTU} && ip link set eth0 up && "
+                f"ip addr add {GUEST_IP}/24 dev eth0 && "
+                f"{PY} -B {HERE}/guest_udp.py --guest --mib {args.mib} --rounds {args.rounds} "
+                f"--only {shlex.quote(args.only)}"
+            )
+            qemu = subprocess.Popen(
+                [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
+                 "--env", f"PYTHONPATH={ROOT}/build/test_modules", "--timeout", str(args.timeout),
+                 "--", "sh", "-c", guest],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            lines = []
+            for line in qemu.stdout:  # progress as it comes
+                lines.append(line)
+                print(line, end="", file=sys.stderr, flush=True)
+            qemu.wait()
+        finally:
+            if coordinator is not None:
+                coordinator.kill()
+                coordinator.wait()
     results = [json.loads(ln[7:]) for ln in lines if ln.startswith("result ")]
-    if vm.returncode != 0 or len(results) != len(schedule(args.rounds, args.only)):
-        sys.exit(f"bench/guest_udp.py: the guest failed (rc {vm.returncode})")
+    if qemu.returncode != 0 or len(results) != len(schedule(args.rounds, args.only)):
+        sys.exit(f"bench/guest_udp.py: the guest failed (rc {qemu.returncode})")
     return report(results, nbytes, args)
 
 
@@ -305,19 +296,11 @@ def report(results, nbytes, args):
             mtu=MTU,
             table=table,
             summary=summary,
-            kernel=guest_kernel(),
+            kernel=vm.kernel_version(),
             gso_segs=65000 // payload,
             sndbuf=sndbuf_granted(results),
         )
-        text = open(args.markdown).read() if os.path.exists(args.markdown) else ""
-        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", re.S)
-        text = (
-            pattern.sub(lambda _: section, text)
-            if pattern.search(text)
-            else text.rstrip("\n") + "\n\n" + section
-        )
-        with open(args.markdown, "w") as f:
-            f.write(text)
+        replace_section(args.markdown, BEGIN, END, section)
     return 1 if failures else 0
 
 
@@ -325,13 +308,6 @@ def sndbuf_granted(results):
     rs = [r for r in results if r.get("stats") and "send_buffer=0" not in r["name"]]
     got = {r["stats"].get("send_buffer_bytes") for r in rs} - {None}
     return ", ".join(f"{g:,}" for g in sorted(got)) or "n/a"
-
-
-def guest_kernel():
-    sys.path.insert(0, os.path.join(ROOT, "tests/vm"))
-    import vm  # noqa: E402  (tests/vm/vm.py: the kernel the guest boots)
-
-    return vm.kernel_version()
 
 
 MARKDOWN = """{begin}

@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import signal
 import socket
 import statistics
@@ -177,6 +178,20 @@ def rounds(contenders, n_rounds, run):
         results[n].append(run(n, contenders[n]))
         print(f"round {r + 1} {n}: {results[n][-1]}", file=sys.stderr)
     return results
+
+
+def replace_section(path, begin, end, section):
+    """Puts section (which starts with begin and ends with end) into the
+    markdown file at path in place of the one there, else appends it."""
+    text = open(path).read() if os.path.exists(path) else ""
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end) + "\n?", re.S)
+    text = (
+        pattern.sub(lambda _: section, text)
+        if pattern.search(text)
+        else text.rstrip("\n") + "\n\n" + section
+    )
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def med(values, fmt="{:.2f}", spread=True):

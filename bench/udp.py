@@ -21,14 +21,13 @@ ceiling bench/udp_sender.c: sendmsg + UDP_SEGMENT (+ MSG_ZEROCOPY).
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from run import BenchError, GrSender, machine, med, rotation  # noqa: E402
+from run import BenchError, GrSender, machine, med, replace_section, rotation  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 CEILING = "C sendmsg + UDP_SEGMENT + MSG_ZEROCOPY (ceiling)"
@@ -169,15 +168,7 @@ def main():
             table=rows,
             summary=summary,
         )
-        text = open(args.markdown).read() if os.path.exists(args.markdown) else ""
-        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", re.S)
-        text = (
-            pattern.sub(lambda _: section, text)
-            if pattern.search(text)
-            else text.rstrip("\n") + "\n\n" + section
-        )
-        with open(args.markdown, "w") as f:
-            f.write(text)
+        replace_section(args.markdown, BEGIN, END, section)
 
 
 MARKDOWN = """{begin}

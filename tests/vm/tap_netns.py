@@ -3,10 +3,12 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-"""Host side of the virtio-net tests (virtio-zerocopy, virtio-zerocopy-udp):
-a network namespace holding the tap device the guest's eth0 is wired to, a
-receiver running in it, and one guest command over that tap."""
+"""Host side of the virtio-net tests (virtio-zerocopy, virtio-zerocopy-udp)
+and benchmarks (bench/guest.py, bench/guest_udp.py): a network namespace
+holding the tap device the guest's eth0 is wired to, a receiver running in
+it, and one guest command over that tap."""
 
+import contextlib
 import os
 import subprocess
 import time
@@ -18,16 +20,29 @@ def ip(*args):
     subprocess.run(["ip", *args], check=True)
 
 
-def run_over_tap(ns, host_ip, guest_ip, receiver, guest_cmd, rx_timeout):
-    """Runs receiver (Python source; it prints "listening" once ready) in a
-    fresh namespace ns at host_ip, then guest_cmd in the guest at guest_ip.
-    Prints the receiver's output; 0 when both exited 0, else 1."""
+@contextlib.contextmanager
+def tap_namespace(ns, host_ip, mtu=None):
+    """A fresh namespace ns whose tap0 (up, host_ip/24, mtu if given) is what
+    vm.py --netns ns --tap tap0 wires the guest's eth0 to; deleted on exit."""
     ip("netns", "add", ns)
     try:
         ip("-n", ns, "link", "set", "lo", "up")
         ip("-n", ns, "tuntap", "add", "tap0", "mode", "tap")
+        if mtu:
+            ip("-n", ns, "link", "set", "tap0", "mtu", str(mtu))
         ip("-n", ns, "addr", "add", f"{host_ip}/24", "dev", "tap0")
         ip("-n", ns, "link", "set", "tap0", "up")
+        yield ns
+    finally:
+        subprocess.run(["ip", "netns", "del", ns])
+        time.sleep(0.1)
+
+
+def run_over_tap(ns, host_ip, guest_ip, receiver, guest_cmd, rx_timeout):
+    """Runs receiver (Python source; it prints "listening" once ready) in a
+    fresh namespace ns at host_ip, then guest_cmd in the guest at guest_ip.
+    Prints the receiver's output; 0 when both exited 0, else 1."""
+    with tap_namespace(ns, host_ip):
         rx = subprocess.Popen(
             ["ip", "netns", "exec", ns, "/usr/bin/python3", "-c", receiver],
             stdout=subprocess.PIPE,
@@ -46,6 +61,3 @@ def run_over_tap(ns, host_ip, guest_ip, receiver, guest_cmd, rx_timeout):
             out, _ = rx.communicate()
         print(out.strip())
         return 0 if vm.returncode == 0 and rx.returncode == 0 else 1
-    finally:
-        subprocess.run(["ip", "netns", "del", ns])
-        time.sleep(0.1)

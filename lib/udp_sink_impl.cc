@@ -42,8 +42,7 @@ namespace gr {
 namespace zcdma {
 
 namespace {
-constexpr int default_send_buffer = 4 << 20; // udp_sink.h's default
-constexpr int poll_slice_ms = 100;           // how soon top_block.stop() is noticed
+constexpr int poll_slice_ms = 100; // how soon top_block.stop() is noticed
 constexpr int drain_timeout_ms = 2000;
 constexpr int tail_timeout_ms = 1000;
 constexpr size_t udp_max_segments = 64;       // UDP_MAX_SEGMENTS (Linux 6.1)
@@ -461,7 +460,7 @@ void udp_sink_impl::set_send_buffer(int bytes)
         "send buffer: asked for {} bytes, the kernel gives {} "
         "(net.core.wmem_max caps it; raise it for more in flight)";
     if (bytes > 0 && got / 2 < bytes) {
-        if (bytes == default_send_buffer)
+        if (bytes == udp_sink::default_send_buffer)
             d_logger->debug(capped, bytes, got / 2);
         else
             d_logger->info(capped, bytes, got / 2);

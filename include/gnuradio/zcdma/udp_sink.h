@@ -72,6 +72,9 @@ class ZCDMA_API udp_sink : virtual public gr::sync_block
 public:
     typedef std::shared_ptr<udp_sink> sptr;
 
+    //! make()'s send_buffer: 4 MiB asked for (capped by net.core.wmem_max)
+    static constexpr int default_send_buffer = 4 << 20;
+
     /*!
      * \param itemsize bytes per input item
      * \param host destination: IPv4/IPv6 address or name, or a multicast group
@@ -118,7 +121,7 @@ public:
                      const std::string& interface = "",
                      const std::string& swap = "none",
                      double stats_interval = 1.0,
-                     int send_buffer = 4194304);
+                     int send_buffer = default_send_buffer);
 
     virtual zerocopy_mode mode() const = 0;
     //! Whether sends currently use MSG_ZEROCOPY (auto may have switched off).

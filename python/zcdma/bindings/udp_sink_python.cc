@@ -47,7 +47,7 @@ void bind_udp_sink(py::module& m)
              py::arg("interface") = "",
              py::arg("swap") = "none",
              py::arg("stats_interval") = 1.0,
-             py::arg("send_buffer") = 4194304,
+             py::arg("send_buffer") = udp_sink::default_send_buffer,
              D(udp_sink, make))
         .def("mode", &udp_sink::mode)
         .def("zerocopy_active", &udp_sink::zerocopy_active)

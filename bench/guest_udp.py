@@ -168,6 +168,7 @@ def guest_main(nbytes, rounds, only):
             data = sender.stop()
             figures["cpu"] = data["cpu"] if data else None
             figures["stats"] = data["stats"] if data else {}
+            figures["threads"] = data.get("threads") if data else None
             figures["error"] = None if data else f"senders.py exit {sender.proc.returncode}"
         print("result " + json.dumps(figures), flush=True)
     return 0
@@ -237,6 +238,8 @@ def report(results, nbytes, args):
                 "zc": st.get("zerocopy_bytes"),
                 "copied": st.get("copied_bytes"),
                 "bad": f"{int(bad):,} of {int(s[5]):,}" if bad != "0" else None,
+                # CPU s/GB of each GNU Radio thread (bench/senders.py names them)
+                "threads": {t: c / (got / 1e9) for t, c in (res.get("threads") or {}).items()},
             }
         )
 
@@ -284,6 +287,14 @@ def report(results, nbytes, args):
             f"{g / net:.2f} × null_source → network.udp_sink (target ≥ 5), "
             f"{g / ring:.2f} × network.udp_sink on the same ring"
         )
+        threads = {}
+        for x in rows[best]:
+            for t, c in x["threads"].items():
+                threads.setdefault(t, []).append(c)
+        if threads:
+            summary += "; its CPU s/GB by thread (median): " + ", ".join(
+                f"{t} {statistics.median(c):.2f}" for t, c in sorted(threads.items())
+            )
     print(table, "summary: " + summary, sep="\n\n")
     if args.markdown and not args.only:
         payload = results[0]["payload"]

@@ -77,23 +77,42 @@ def build(kind, port, rate):
     return tb, src, snk
 
 
+def thread_cpu():
+    """CPU seconds (user + sys) of each thread of this process, by name."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue  # gone
+        name = st[st.index("(") + 1 : st.rindex(")")]
+        fields = st[st.rindex(")") + 2 :].split()
+        cpu[name] = cpu.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return cpu
+
+
 def main():
     kind, result, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     rate = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
     tb, src, snk = build(kind, port, rate)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    t0 = thread_cpu()
     r0, w0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     tb.start()
     print("started", flush=True)
     done.wait()
     r1, w1 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    t1 = thread_cpu()
     stats = dict(snk.stats()) if kind.startswith(("zcdma", "udp-zcdma")) else {}
+    threads = {n: round(c - t0.get(n, 0.0), 3) for n, c in t1.items() if c - t0.get(n, 0.0) > 0.01}
     if src is not None:
         stats["slots_dropped"] = src.get_device().stats.slots_dropped
     with open(result, "w") as f:
-        json.dump({"cpu": cpu, "wall": w1 - w0, "stats": stats}, f)
+        json.dump({"cpu": cpu, "wall": w1 - w0, "stats": stats, "threads": threads}, f)
     if kind == "zeromq":
         # The receiver has gone, and GNU Radio 3.10.12's push_sink can then be
         # stuck for good in a blocking zmq send (it polls, then sends) that

@@ -980,24 +980,28 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.addCleanup(os.environ.pop, "ZCDMA_UDP_HEADER_SLOTS", None)
         return ns
 
-    def test_header_entry_reused_only_after_its_send_completed(self):
-        # With 4 header slots the ring is full most of the time. A slot
-        # rewritten before its send completed would put a later sequence
-        # number on an earlier datagram on the wire.
-        ns = self.held_sends_with_4_header_slots("udphdr")
-        n = 1500
+    def stream_held(self, name, n, words_per_datagram, **kw):
+        """n datagrams of 1472-byte payloads, zerocopy=on, through
+        held_sends_with_4_header_slots(): (the datagrams, the sink's stats)."""
+        ns = self.held_sends_with_4_header_slots(name)
         rx = ns.run(lambda: DatagramReceiver(stop_after=n))
         tb, snk = ns.run(
             lambda: self.counter_to(
-                "127.0.0.1", rx.port, nwords=183 * n, framing="seqnum",
-                payload_size=1472, zerocopy="on",
+                "127.0.0.1", rx.port, nwords=words_per_datagram * n,
+                payload_size=1472, zerocopy="on", **kw,
             )
         )  # fmt: skip
         tb.run()
         self.assertTrue(rx.done.wait(60))
         rx.close()
-        s = snk.stats()
-        for i, d in enumerate(rx.datagrams):
+        return rx.datagrams, snk.stats()
+
+    def test_header_entry_reused_only_after_its_send_completed(self):
+        # With 4 header slots the ring is full most of the time. A slot
+        # rewritten before its send completed would put a later sequence
+        # number on an earlier datagram on the wire.
+        datagrams, s = self.stream_held("udphdr", 1500, 183, framing="seqnum")
+        for i, d in enumerate(datagrams):
             (seq,) = struct.unpack("<Q", d[:8])
             self.assertEqual(seq, i + 1, f"datagram {i}: header of another datagram")
             self.assertEqual(int(words_of(d, 8)[0]), 183 * i, f"datagram {i}")
@@ -1008,19 +1012,8 @@ class qa_udp_sink(gr_unittest.TestCase):
     def test_no_header_ring_limit_without_headers(self):
         # framing none has no headers: the header ring must not cap the
         # sends in flight (it capped them at its size, 2048 datagrams).
-        ns = self.held_sends_with_4_header_slots("udpnohdr")
-        n = 1500
-        rx = ns.run(lambda: DatagramReceiver(stop_after=n))
-        tb, snk = ns.run(
-            lambda: self.counter_to(
-                "127.0.0.1", rx.port, nwords=184 * n, payload_size=1472, zerocopy="on"
-            )
-        )
-        tb.run()
-        self.assertTrue(rx.done.wait(60))
-        rx.close()
-        s = snk.stats()
-        for i, d in enumerate(rx.datagrams):
+        datagrams, s = self.stream_held("udpnohdr", 1500, 184)
+        for i, d in enumerate(datagrams):
             self.assertEqual(int(words_of(d, 0)[0]), 184 * i, f"datagram {i}")
         self.assertEqual((s["header_waits"], s["header_used_peak"]), (0, 0))
         self.assertGreater(s["inflight_peak"], 4 * 1472)  # more than 4 datagrams held

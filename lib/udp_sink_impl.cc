@@ -843,8 +843,18 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
                           d_itemsize / 2);
                 payload.iov_base = s;
             }
-            d_iov[niov++] = payload;
             payload_pos += payload.iov_len;
+            // Without headers the payloads of one send lie back to back in
+            // the input buffer: one iovec, so the kernel pins their pages in
+            // one call, not one per datagram.
+            if (!d_header_bytes && !d_swap && niov &&
+                static_cast<uint8_t*>(d_iov[niov - 1].iov_base) +
+                        d_iov[niov - 1].iov_len ==
+                    payload.iov_base) {
+                d_iov[niov - 1].iov_len += payload.iov_len;
+                continue;
+            }
+            d_iov[niov++] = payload;
         }
         alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint16_t))] = {};
         msghdr msg{};
@@ -876,8 +886,8 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             {
                 std::lock_guard<std::mutex> lk(d_stats_mutex);
                 const size_t stride = d_header_bytes ? 2 : 1;
-                for (size_t i = 0; !d_swap && i < k; i++) {
-                    const iovec& v = d_iov[stride * i + stride - 1];
+                for (size_t i = stride - 1; !d_swap && i < niov; i += stride) {
+                    const iovec& v = d_iov[i];
                     const auto base = reinterpret_cast<uint64_t>(v.iov_base);
                     d_sent_ranges.add(base, base + v.iov_len);
                 }

@@ -381,6 +381,17 @@ on the way cost it too).
   guest CPU second slows the virtio-net path the bytes leave by. On the
   host's loopback, where CPUs are not that scarce, zcdma.udp_sink matches the memfd loop
   (docs/benchmarks.md, UDP section).
+- How far apart the two ceilings are moves from run to run: the memfd loop
+  was bimodal in our runs (about 0.35 or about 0.65–0.75 GB/s per run; its
+  max/min 3.4× in one table against about 2× for the ring-fed loop and the
+  block). Its 64 MiB window is not why it is faster: the same loop with a
+  16 MiB window (the ring's size; an experiment, not a row) gave a median of
+  0.64 against 0.38 for 64 MiB in the same 8 rounds. Judge the block against
+  the ring-fed loop side by side, not from one table: 8 rounds of 512 MiB
+  (`--mib 512 --rounds 8 --only '^C sendmsg .*fed by /dev/zcdma0$|gso=on
+  zerocopy=auto \\(/dev'`) gave ratios of the medians of 0.87–1.07 in five
+  runs, 0.91 their median (0.85 and 0.87 in two runs before the sink sent
+  one iovec per GSO send).
 - "network.udp_sink fed by /dev/zcdma0" delivers a broken counter in the
   guest (last column). GNU Radio's network.udp_sink (gr-network
   udp_sink_impl.cc, work()) queues every input item it is given but reports

@@ -58,7 +58,10 @@ constexpr uint64_t ps_per_s = 1000000000000ull;
 // fragment (same page, next byte) merges into it; and before every such
 // call frag == MAX_SKB_FRAGS fails with EMSGSIZE, even when the next page
 // would have merged. Pages of one compound page also merge in the kernel:
-// not counted here, so the count is never below the kernel's.
+// not counted here, so the count is never below the kernel's. The count is
+// per datagram even where send_more() merges the payloads into one iovec
+// (framing none): the kernel needs no more fragments for that, at most
+// fewer, so a batch may end a datagram early but never fails.
 struct frag_counter {
     uint64_t page;
     size_t max;

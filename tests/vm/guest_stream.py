@@ -47,22 +47,32 @@ def wait_until(done, deadline):
         time.sleep(0.2)
 
 
-def resolve_neighbour(ip, deadline):
-    """Has the guest's kernel resolve IP's link address (ARP) before a UDP
-    stream starts. Datagrams sent while it is unresolved wait in the
-    neighbour's queue, which Linux flushes only after marking the neighbour
-    valid: a send in between overtakes them (seen: the first 44 datagrams
-    arrived after the next 43). That reordering is the network's, not the
-    sink's; TCP's handshake resolves the address before any data."""
+def resolve_neighbour(ip, dev, deadline):
+    """Has the guest's kernel resolve IP's link address on DEV (ARP, IPv4)
+    before a UDP stream starts. Datagrams sent while it is unresolved wait in
+    the neighbour's queue, which Linux flushes only after marking the
+    neighbour valid: a send in between overtakes them (seen: the first 44
+    datagrams arrived after the next 43). That reordering is the network's,
+    not the sink's; TCP's handshake resolves the address before any data."""
+    try:
+        socket.inet_aton(ip)
+    except OSError:
+        print(f"FAIL: resolve_neighbour: {ip!r} is not an IPv4 address")
+        return False
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.sendto(b"", (ip, 9))  # discard: unanswered, or an ICMP error nobody reads
-    while time.monotonic() < deadline:
-        with open("/proc/net/arp") as f:
-            for fields in (line.split() for line in f.readlines()[1:]):
-                if fields[0] == ip and int(fields[2], 16) & 0x2:  # ATF_COM
-                    return True
-        time.sleep(0.05)
-    print(f"FAIL: the guest did not resolve {ip}'s link address")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
+        next_probe = 0.0
+        while time.monotonic() < deadline:
+            if time.monotonic() >= next_probe:  # again if an ARP round failed
+                s.sendto(b"", (ip, 9))  # discard: unanswered, or an ICMP error
+                next_probe = time.monotonic() + 1.0
+            with open("/proc/net/arp") as f:
+                for fields in (line.split() for line in f.readlines()[1:]):
+                    # IP, HW type, flags (0x2: ATF_COM, resolved), HW address, mask, device
+                    if fields[0] == ip and fields[5] == dev and int(fields[2], 16) & 0x2:
+                        return True
+            time.sleep(0.05)
+    print(f"FAIL: the guest did not resolve {ip}'s link address on {dev}")
     return False
 
 
@@ -97,7 +107,7 @@ def stream_udp(tb, src, host, group, port, nbytes):
             multicast_loop=False, stats_interval=0, **kw,
         )  # fmt: skip
         tb.connect(src, snk)
-    if not resolve_neighbour(host, time.monotonic() + 30):
+    if not resolve_neighbour(host, "eth0", time.monotonic() + 30):
         return False
     tb.start()
     wait_until(

@@ -254,7 +254,10 @@ class qa_tcp_sink_net(gr_unittest.TestCase):
         # without back-off, as fast as the peer resets (20 on main here).
         s = snk.stats()
         self.assertLessEqual(s["reconnects"], 8)
-        self.assertGreaterEqual(s["disconnects"], 2)
+        # Each reset shows as a disconnect, or as a connect failure when it
+        # beat connect()'s completion (seen under CI load: 1 + 1).
+        self.assertGreaterEqual(s["disconnects"] + s["connect_failures"], 2)
+        self.assertGreaterEqual(s["disconnects"], 1)
         # The name is resolved for each round of attempts: for each connection,
         # for each failed round, and maybe one under way.
         self.assertGreaterEqual(s["resolutions"], s["reconnects"] + 1)

@@ -11,13 +11,12 @@ counters. A file, not stdout: GNU Radio logs there from its own threads.
 
     senders.py network|network-ring|zeromq|zcdma-on|zcdma-off|zcdma-auto RESULT PORT [RATE]
     senders.py udp-network|udp-network-ring RESULT PORT
-    senders.py udp-zcdma-{gso,nogso}-{on,off,auto}[-sndbuf0][-usersim] RESULT PORT
+    senders.py udp-zcdma-{gso,nogso}-{on,off,auto}[-sndbuf0] RESULT PORT
 
 The udp-* senders (bench/udp.py) send datagrams of ZCDMA_BENCH_UDP_PAYLOAD
 bytes (default 8968) with no header: network.udp_sink, and zcdma.udp_sink
 with GSO on or off and the given zero-copy mode (-sndbuf0: send_buffer=0, the
-kernel's default socket buffer instead of the block's 4 MiB request;
--usersim: fed by the user-space sim even when ZCDMA_BENCH_DEVICE is set).
+kernel's default socket buffer instead of the block's 4 MiB request).
 
 Without RATE (throughput): network and zeromq are fed by null_source,
 network-ring and zcdma by a lossless sim ring (sim:pattern=none: the producer writes nothing, as a
@@ -48,10 +47,7 @@ def build(kind, port, rate):
     tb = gr.top_block()
     src = None
     if rate or kind.startswith(("zcdma", "udp-zcdma")) or kind.endswith("network-ring"):
-        # -usersim: the user-space sim even where DEVICE names /dev/zcdma0
-        # (bench/guest_udp.py: a source that costs the guest's CPUs nothing).
-        usersim = kind.endswith("-usersim")
-        dev = (None if usersim else DEVICE) or f"sim:pattern={PATTERN},rate={rate:g},{RING}"
+        dev = DEVICE or f"sim:pattern={PATTERN},rate={rate:g},{RING}"
         src = zcdma.source(dev, 8, slot_tags=rate > 0)
     if kind in ("network", "network-ring"):
         snk = network.tcp_sink(8, 1, HOST, port, 1)  # client mode
@@ -61,7 +57,7 @@ def build(kind, port, rate):
     elif kind in ("udp-network", "udp-network-ring"):
         snk = network.udp_sink(8, 1, HOST, port, 0, UDP_PAYLOAD, False)
     elif kind.startswith("udp-zcdma-"):
-        _, _, gso, mode, *extra = kind.removesuffix("-usersim").split("-")
+        _, _, gso, mode, *extra = kind.split("-")
         # extra "sndbuf0": the kernel's default
         snk = zcdma.udp_sink(
             8,

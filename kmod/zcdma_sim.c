@@ -20,6 +20,11 @@
  *   short_nth=N	the Nth transfer from now ends early: short_bytes (default
  *		half the slot) are written, the rest is reported as residue
  *		and the stream continues in the next descriptor
+ *   fill=0	write nothing: transfers complete and the stream position
+ *		advances, but the pages keep what they held, as if a device
+ *		had written them at no CPU cost (benchmarks: the pattern costs
+ *		a guest CPU that real DMA does not); fill=1 resumes the
+ *		counter where the stream is
  *   descs_unacked (read only)  completed descriptors the client has not
  *		acked (prepared without DMA_CTRL_ACK); the sim honours the
  *		flag and keeps those until they are acked
@@ -116,6 +121,10 @@ MODULE_PARM_DESC(short_nth, "end the Nth transfer from now early (residue); 0 = 
 static unsigned long short_bytes;
 module_param(short_bytes, ulong, 0644);
 MODULE_PARM_DESC(short_bytes, "bytes a short transfer writes (0 = half the slot)");
+
+static bool fill = true;
+module_param(fill, bool, 0644);
+MODULE_PARM_DESC(fill, "write the counter pattern (0: leave the pages as they are)");
 
 static bool reorder;
 module_param(reorder, bool, 0644);
@@ -484,11 +493,13 @@ static phys_addr_t zsim_bus_to_phys(struct device *dev, dma_addr_t addr)
 /*
  * Write up to @limit bytes of the counter pattern where the device would: at
  * the descriptor's DMA addresses. Returns the bytes written, or -EFAULT for
- * a bus address with no memory behind it (a bus error on hardware).
+ * a bus address with no memory behind it (a bus error on hardware). With
+ * fill=0 only the stream position advances.
  */
 static long zsim_fill(struct zsim *zs, struct zsim_desc *d, u64 limit)
 {
 	struct device *dev = zs->ddev.dev;
+	bool write = READ_ONCE(fill);
 	struct scatterlist *sg;
 	u64 done = 0;
 	unsigned int i;
@@ -506,10 +517,12 @@ static long zsim_fill(struct zsim *zs, struct zsim_desc *d, u64 limit)
 
 			if (!pfn_valid(PHYS_PFN(phys)))
 				return -EFAULT;
-			w = kmap_local_page(pfn_to_page(PHYS_PFN(phys))) + off;
-			for (k = 0; k < n / sizeof(*w); k++)
-				w[k] = cpu_to_le64(first + k);
-			kunmap_local(w);
+			if (write) {
+				w = kmap_local_page(pfn_to_page(PHYS_PFN(phys))) + off;
+				for (k = 0; k < n / sizeof(*w); k++)
+					w[k] = cpu_to_le64(first + k);
+				kunmap_local(w);
+			}
 			zs->offset += n;
 			addr += n;
 			len -= n;

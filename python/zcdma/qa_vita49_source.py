@@ -247,6 +247,61 @@ class qa_vita49_source(gr_unittest.TestCase):
         self.assertEqual(self.tags(sink, "rx_time"), [])
         self.assertEqual(src.stats()["lost_packets"], 3)
 
+    def test_reordered_packets_are_late_not_lost(self):
+        """A packet overtaken on the way (3 after 4; 12 after 13 and 14)
+        first shows as a gap, then arrives: it is output where it arrived
+        with its own rx_time, taken back out of the loss counts, and the
+        packet after it is no gap. A packet really lost (20) still is."""
+        s = Stream()
+        src = self.source()
+        order = [0, 1, 2, 4, 3, 5, 6, 7, 8, 9, 10, 11, 13, 14, 12] + list(range(15, 30))
+        order.remove(20)
+        self.send(src, [s.context()] + [s.packet(k) for k in order])
+        sink = self.run_until(src, len(order) * SPP)
+        data = numpy.array(sink.data(), dtype=numpy.complex64)
+        bad = sum(
+            zcdma.check_counter_complex(data[i * SPP : (i + 1) * SPP], k * SPP)
+            for i, k in enumerate(order)
+        )
+        self.assertEqual(bad, 0)
+        at = {k: i * SPP for i, k in enumerate(order)}
+        self.assertEqual(
+            self.tags(sink, "zcdma_overrun"), [(at[4], SPP), (at[13], SPP), (at[21], SPP)]
+        )
+
+        def stamp(k):
+            t = s.time_of(k * SPP)
+            return (at[k], (t // PS, (t % PS) / PS))
+
+        self.assertEqual(
+            self.tags(sink, "rx_time"), [stamp(k) for k in (0, 4, 3, 5, 13, 12, 15, 21)]
+        )
+        st = src.stats()
+        self.assertEqual(
+            {k: st[k] for k in ("late_packets", "lost_packets", "lost_samples", "time_jumps")},
+            {"late_packets": 2, "lost_packets": 1, "lost_samples": SPP, "time_jumps": 0},
+        )
+
+    def test_packets_overtaken_at_the_start_are_late(self):
+        """The first packets arrive after the next ones (a sender's neighbour
+        queue at start, docs/blocks.md "Destinations"): late, each with its
+        rx_time, no loss and no spurious gap after them."""
+        s = Stream()
+        src = self.source()
+        order = [5, 6, 7, 0, 1, 2, 3, 4, 8, 9]
+        self.send(src, [s.context()] + [s.packet(k) for k in order])
+        sink = self.run_until(src, len(order) * SPP)
+        at = {k: i * SPP for i, k in enumerate(order)}
+        self.assertEqual(self.tags(sink, "zcdma_overrun"), [])
+        self.assertEqual(
+            [off for off, _ in self.tags(sink, "rx_time")], [at[k] for k in (5, 0, 1, 2, 3, 4, 8)]
+        )
+        st = src.stats()
+        self.assertEqual(
+            {k: st[k] for k in ("late_packets", "lost_packets", "lost_samples", "time_jumps")},
+            {"late_packets": 5, "lost_packets": 0, "lost_samples": 0, "time_jumps": 0},
+        )
+
     def test_sender_gap_in_time_only(self):
         # Count continuous, timestamps jump 1000 samples: the sender's own
         # overrun (zcdma.udp_sink shows one this way); no packet lost.

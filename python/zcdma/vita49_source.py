@@ -14,6 +14,7 @@ queue of datagram buffers so that the scheduler's idle sleeps do not overflow
 the socket's receive buffer; work() converts the payloads.
 """
 
+import collections
 import ipaddress
 import queue
 import socket
@@ -25,6 +26,11 @@ import numpy
 import pmt
 
 from gnuradio import gr
+
+# Packets before the first one received that still count as late (reordered),
+# not as a time jump: a sender's neighbour queue at start holds about 24 jumbo
+# or 145 standard datagrams (unres_qlen_bytes, 212992 bytes).
+START_WINDOW = 256
 
 # Packet types (header bits 31..28).
 IF_DATA = 0
@@ -176,6 +182,7 @@ class vita49_source(gr.sync_block):
                 "lost_samples",
                 "overruns",
                 "time_jumps",
+                "late_packets",
                 "sample_loss_indicated",
                 "malformed",
                 "truncated",
@@ -303,6 +310,10 @@ class vita49_source(gr.sync_block):
         self._anchor_index = 0
         self._index = 0  # samples since the anchor
         self._last_spp = 0
+        # Recent gaps in time, (start ps, end ps, counted as lost), that a
+        # late packet may fill.
+        self._gaps = collections.deque(maxlen=16)
+        self._first_packet = True
         self._need_time_tag = True
         self._tag_rate = bool(self._rate_raw)
         self._tag_freq = False
@@ -487,25 +498,26 @@ class vita49_source(gr.sync_block):
         nsamp = (end - start) // 4
         st = self._stats
         st["packets"] += 1
-        lost_pkts = 0
-        if self._data_count is not None:
-            lost_pkts = (count - self._data_count - 1) & 0xF
-        self._data_count = count
         t_ps = None
         if tsi and tsf == 2:
             t_ps = secs * PS + frac
         elif tsi and tsf == 1 and self._rate_raw:
             t_ps = secs * PS + frac * PS * RADIX20 // self._rate_raw
+        gap = None  # samples missing before this packet, by its timestamp
+        if t_ps is not None and self._rate_raw and self._anchor_ps is not None:
+            gap = self._expected_index(t_ps) - (self._index - self._anchor_index)
+            if gap < 0 and self._late(t_ps, nsamp, out_offset):
+                return
+        lost_pkts = 0
+        if self._data_count is not None:
+            lost_pkts = (count - self._data_count - 1) & 0xF
+        self._data_count = count
         lost_samples = None
         time_tag = self._need_time_tag
-        if t_ps is not None and self._rate_raw and self._anchor_ps is not None:
-            # Nearest sample index of this timestamp since the anchor.
-            expect = ((t_ps - self._anchor_ps) * self._rate_raw + PS * RADIX20 // 2) // (
-                PS * RADIX20
-            )
-            gap = expect - (self._index - self._anchor_index)
+        if gap is not None:
             if gap > 0:
                 lost_samples = gap
+                self._gaps.append((t_ps - gap * PS * RADIX20 // self._rate_raw, t_ps, True))
                 # The count is modulo 16: the time says how many were lost
                 # when it agrees (a gap with no count jump is the sender's
                 # own overrun, not a loss on the wire).
@@ -530,6 +542,15 @@ class vita49_source(gr.sync_block):
         if t_ps is not None and (time_tag or self._anchor_ps is None or self._tag_rate):
             self._anchor_ps = t_ps
             self._anchor_index = self._index
+            if self._first_packet and self._rate_raw:
+                # Packets sent before the first one received may still come
+                # (overtaken at the sender's start, e.g. while it resolved
+                # our address): late, not a time jump, within START_WINDOW
+                # packets; never counted as lost.
+                span = START_WINDOW * nsamp * PS * RADIX20 // self._rate_raw
+                self._gaps.append((t_ps - span, t_ps, False))
+        if t_ps is not None:
+            self._first_packet = False
         if time_tag and t_ps is not None:
             self._tag(
                 out_offset,
@@ -552,6 +573,43 @@ class vita49_source(gr.sync_block):
         self._index += nsamp
         self._last_spp = nsamp
         st["payload_bytes"] += end - start
+
+    def _expected_index(self, t_ps):
+        """Nearest sample index of timestamp t_ps since the anchor."""
+        return ((t_ps - self._anchor_ps) * self._rate_raw + PS * RADIX20 // 2) // (PS * RADIX20)
+
+    def _late(self, t_ps, nsamp, out_offset):
+        """A packet that arrives after a later one overtook it (reordered on
+        the way) fills part of a gap already reported: output it with its
+        own rx_time, take its samples back out of the loss counts, and keep
+        the stream's count and time reference, so that the packet after it
+        is not a gap. True if this packet is such a late one."""
+        end_ps = t_ps + nsamp * PS * RADIX20 // self._rate_raw
+        slack = PS * RADIX20 // (2 * self._rate_raw)  # half a sample: rounding
+        gap = next((g for g in self._gaps if g[0] - slack <= t_ps and end_ps <= g[1] + slack), None)
+        if gap is None:
+            return False
+        # What is left of that gap, before and after this packet.
+        self._gaps.remove(gap)
+        lo, hi, counted = gap
+        self._gaps.extend((a, b, counted) for a, b in ((lo, t_ps), (end_ps, hi)) if b - a > slack)
+        st = self._stats
+        st["late_packets"] += 1
+        if counted:
+            st["lost_packets"] = max(0, st["lost_packets"] - 1)
+            st["lost_samples"] = max(0, st["lost_samples"] - nsamp)
+        self._tag(
+            out_offset,
+            self._rx_time_key,
+            pmt.make_tuple(pmt.from_uint64(t_ps // PS), pmt.from_double((t_ps % PS) / PS)),
+        )
+        # Not on the stream's time line: the anchor moves past these samples,
+        # and the next packet gets an rx_time of its own.
+        self._index += nsamp
+        self._anchor_index += nsamp
+        self._need_time_tag = True
+        st["payload_bytes"] += nsamp * 4
+        return True
 
     def _emit(self, out, pos, buf, start, end):
         """Writes payload bytes [start, end) as items at out[pos:]; returns
@@ -612,7 +670,8 @@ class vita49_source(gr.sync_block):
     def stats(self):
         """Counters: datagrams, packets (data packets output), context_packets,
         payload_bytes, items, lost_packets, lost_samples, overruns (zcdma_overrun
-        tags), time_jumps, sample_loss_indicated, malformed, truncated,
+        tags), time_jumps, late_packets (reordered: output after a later one,
+        not lost), sample_loss_indicated, malformed, truncated,
         other_stream, unsupported, context_skipped, socket_errors, rcvbuf
         (bytes granted)."""
         return dict(self._stats)

@@ -139,6 +139,37 @@ class qa_kernel_dmafault(unittest.TestCase):
         self.assertEqual(stats(self.fd)["short"], 1)
         print(f"dmafault: short transfer: seq {short[0][0]} reports {short[0][1]} bytes")
 
+    def test_fill_off_writes_nothing_and_keeps_the_position(self):
+        """fill=0 (benchmarks: DMA that costs no CPU): transfers complete
+        and leave the fresh, zeroed ring pages as they are; fill=1 resumes
+        the counter at the stream position, not where writing stopped."""
+        nbufs = 4
+        config(self.fd, nbufs, PAGE)
+        m = mmap.mmap(self.fd, nbufs * PAGE, mmap.MAP_SHARED, mmap.PROT_READ)
+        param("fill", 0)
+        try:
+            fcntl.ioctl(self.fd, IOC_START)
+            for _ in range(nbufs):  # the first lap: every page still zero
+                idx, seq, nbytes, flags = acquire(self.fd)
+                self.assertEqual((nbytes, flags), (PAGE, 0))
+                self.assertEqual(set(words(m, idx * PAGE, nbytes)), {0}, f"seq {seq} written")
+                release(self.fd, idx, seq)
+            param("fill", 1)
+            # Slots queued before the switch may still come back unwritten.
+            for _ in range(2 * nbufs):
+                idx, seq, nbytes, flags = acquire(self.fd)
+                got = words(m, idx * PAGE, nbytes)
+                release(self.fd, idx, seq)
+                if got[0]:
+                    break
+            self.check_counter(got, seq * PAGE // 8, f"seq {seq} after fill=1")
+            self.assertGreaterEqual(seq, nbufs)
+            fcntl.ioctl(self.fd, IOC_STOP)
+        finally:
+            param("fill", 1)
+            m.close()
+        print(f"dmafault: fill=0 wrote nothing; fill=1 resumed the counter at seq {seq}")
+
     def test_descriptors_acked(self):
         self.stream(4, PAGE, 64)
         self.assertEqual(param("descs_unacked"), "0")

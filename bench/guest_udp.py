@@ -396,7 +396,8 @@ on the way cost it too).
   loop, four runs of 6–8 rounds of 512 MiB
   (`--mib 512 --rounds 8 --only 'zerocopy=auto \\(/dev/zcdma0, sim
   fill=0|\\(ceiling\\)'`) gave ratios of the medians of 0.96, 0.60, 0.79
-  and 0.99; over all 30 rounds pooled 0.77 by medians and 0.85 by means.
+  and 0.99; over those 30 rounds and this table's 5 the block's ratio to
+  the memfd loop within a round ranged 0.42–2.0, median 0.82.
   The rest is the summary's per-thread figures: the sink's own thread
   costs about what the whole C loop does; the source's thread and GNU
   Radio's scheduler come on top, on 2 vCPUs that share 2 host cores with
@@ -412,9 +413,10 @@ on the way cost it too).
   0.64 against 0.38 for 64 MiB in the same 8 rounds. Judge the block against
   the ring-fed loop side by side, not from one table: 8 rounds of 512 MiB
   (`--mib 512 --rounds 8 --only '^C sendmsg .*fed by /dev/zcdma0$|gso=on
-  zerocopy=auto \\(/dev'`) gave ratios of the medians of 0.87–1.07 in five
-  runs, 0.91 their median (0.85 and 0.87 in two runs before the sink sent
-  one iovec per GSO send).
+  zerocopy=auto \\(/dev'`) gave ratios of the medians of 0.85–1.07 in eight
+  runs, 0.91 their median; within a round the ratio was 0.66–1.13 and its
+  median 1.00 over the last three runs' 24 rounds (0.85 and 0.87 in two
+  runs before the sink sent one iovec per GSO send).
 - "network.udp_sink fed by /dev/zcdma0" delivers a broken counter in the
   guest (last column). GNU Radio's network.udp_sink (gr-network
   udp_sink_impl.cc, work()) queues every input item it is given but reports

@@ -302,6 +302,67 @@ class qa_vita49_source(gr_unittest.TestCase):
             {"late_packets": 5, "lost_packets": 0, "lost_samples": 0, "time_jumps": 0},
         )
 
+    def late_stats(self, sent, nitems):
+        """Sends `sent` (packets, context included); (sink, the loss stats)."""
+        src = self.source()
+        self.send(src, sent)
+        sink = self.run_until(src, nitems)
+        st = src.stats()
+        keys = ("late_packets", "lost_packets", "lost_samples", "time_jumps")
+        return sink, {k: st[k] for k in keys}
+
+    def test_sixteen_overtaken_packets_leave_real_losses_counted(self):
+        # 16 packets overtaken wrap the 4-bit count: the gap is counted as
+        # no packet (a sender gap), so the late ones must not take back the
+        # real losses (#2, #5) counted elsewhere.
+        s = Stream()
+        order = [0, 1, 3, 4, 6, 23] + list(range(7, 23)) + [24, 25]
+        _, st = self.late_stats([s.context()] + [s.packet(k) for k in order], len(order) * SPP)
+        self.assertEqual(
+            st, {"late_packets": 16, "lost_packets": 2, "lost_samples": 2 * SPP, "time_jumps": 0}
+        )
+
+    def test_start_window_opens_when_the_rate_comes_after_the_first_packet(self):
+        # samp_rate unknown: the context packet comes after the first data
+        # packet (it was overtaken too), and the late ones are still late.
+        s = Stream()
+        order = [5, 6, 7, 0, 1, 2, 3, 4, 8, 9]
+        sent = [s.packet(5), s.context()] + [s.packet(k) for k in order[1:]]
+        sink, st = self.late_stats(sent, len(order) * SPP)
+        self.assertEqual(self.tags(sink, "zcdma_overrun"), [])
+        self.assertEqual(
+            st, {"late_packets": 5, "lost_packets": 0, "lost_samples": 0, "time_jumps": 0}
+        )
+
+    def test_duplicates_are_time_jumps_not_losses(self):
+        # #3 late, then again (a duplicate); #1 again after #5: each is
+        # output with its own rx_time and counted as a time jump; no loss
+        # and no false gap after them.
+        s = Stream()
+        order = [0, 1, 2, 4, 3, 3, 5, 1, 6, 7]
+        sink, st = self.late_stats([s.context()] + [s.packet(k) for k in order], len(order) * SPP)
+        self.assertEqual(self.tags(sink, "zcdma_overrun"), [(3 * SPP, SPP)])  # #3's gap, at #4
+        self.assertEqual(
+            st, {"late_packets": 1, "lost_packets": 0, "lost_samples": 0, "time_jumps": 2}
+        )
+        self.assertEqual(
+            [off // SPP for off, _ in self.tags(sink, "rx_time")], [0, 3, 4, 5, 6, 7, 8]
+        )
+
+    def test_sender_that_goes_back_in_time_is_followed(self):
+        # A sender restarts with earlier timestamps (count from 0 again):
+        # its first packet is a time jump, and from the second on the stream
+        # follows it; a loss after the restart is still measured.
+        s = Stream()
+        t = Stream(t0=s.t0 - 10**12)  # one second earlier
+        sent = [s.context()] + [s.packet(k) for k in range(300, 310)]
+        sent += [t.packet(k) for k in (0, 1, 2, 4, 5)]  # #3 lost after the restart
+        sink, st = self.late_stats(sent, 15 * SPP)
+        self.assertEqual(self.tags(sink, "zcdma_overrun"), [(13 * SPP, SPP)])
+        self.assertEqual(
+            st, {"late_packets": 0, "lost_packets": 1, "lost_samples": SPP, "time_jumps": 1}
+        )
+
     def test_sender_gap_in_time_only(self):
         # Count continuous, timestamps jump 1000 samples: the sender's own
         # overrun (zcdma.udp_sink shows one this way); no packet lost.

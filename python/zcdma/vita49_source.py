@@ -310,10 +310,14 @@ class vita49_source(gr.sync_block):
         self._anchor_index = 0
         self._index = 0  # samples since the anchor
         self._last_spp = 0
-        # Recent gaps in time, (start ps, end ps, counted as lost), that a
-        # late packet may fill.
+        # Recent gaps in time that a late packet may fill: [start ps, end ps,
+        # record], the record ({"packets": n} counted lost) shared by the
+        # pieces a gap splits into; the start window's is _window.
         self._gaps = collections.deque(maxlen=16)
-        self._first_packet = True
+        self._window = None  # set while the start window is open
+        self._first = None  # the first timestamped packet: (ps, samples, packet number)
+        self._head_ps = None  # end of the newest packet in stream order
+        self._behind_end_ps = None  # end of the last packet behind it, in no gap
         self._need_time_tag = True
         self._tag_rate = bool(self._rate_raw)
         self._tag_freq = False
@@ -503,30 +507,37 @@ class vita49_source(gr.sync_block):
             t_ps = secs * PS + frac
         elif tsi and tsf == 1 and self._rate_raw:
             t_ps = secs * PS + frac * PS * RADIX20 // self._rate_raw
-        gap = None  # samples missing before this packet, by its timestamp
-        if t_ps is not None and self._rate_raw and self._anchor_ps is not None:
-            gap = self._expected_index(t_ps) - (self._index - self._anchor_index)
-            if gap < 0 and self._late(t_ps, nsamp, out_offset):
-                return
+        if t_ps is not None and self._rate_raw:
+            end_ps = t_ps + nsamp * PS * RADIX20 // self._rate_raw
+            self._start_window(t_ps, nsamp)
+            if self._head_ps is not None and t_ps < self._head_ps - self._half_sample():
+                if self._behind(t_ps, end_ps, nsamp, out_offset):
+                    return
+            else:
+                self._behind_end_ps = None
         lost_pkts = 0
         if self._data_count is not None:
             lost_pkts = (count - self._data_count - 1) & 0xF
         self._data_count = count
         lost_samples = None
         time_tag = self._need_time_tag
-        if gap is not None:
+        rec = None
+        if t_ps is not None and self._rate_raw and self._anchor_ps is not None:
+            gap = self._expected_index(t_ps) - (self._index - self._anchor_index)
             if gap > 0:
                 lost_samples = gap
-                self._gaps.append((t_ps - gap * PS * RADIX20 // self._rate_raw, t_ps, True))
                 # The count is modulo 16: the time says how many were lost
                 # when it agrees (a gap with no count jump is the sender's
                 # own overrun, not a loss on the wire).
                 spp = self._last_spp
                 if lost_pkts and spp and gap % spp == 0 and (gap // spp - lost_pkts) % 16 == 0:
                     lost_pkts = gap // spp
+                rec = {"packets": lost_pkts}
+                self._gaps.append([t_ps - gap * PS * RADIX20 // self._rate_raw, t_ps, rec])
             elif gap < 0:
                 st["time_jumps"] += 1
                 time_tag = True
+                lost_pkts = 0
             elif lost_pkts:
                 # Count says lost, time says continuous: a count error.
                 st["time_jumps"] += 1
@@ -542,21 +553,10 @@ class vita49_source(gr.sync_block):
         if t_ps is not None and (time_tag or self._anchor_ps is None or self._tag_rate):
             self._anchor_ps = t_ps
             self._anchor_index = self._index
-            if self._first_packet and self._rate_raw:
-                # Packets sent before the first one received may still come
-                # (overtaken at the sender's start, e.g. while it resolved
-                # our address): late, not a time jump, within START_WINDOW
-                # packets; never counted as lost.
-                span = START_WINDOW * nsamp * PS * RADIX20 // self._rate_raw
-                self._gaps.append((t_ps - span, t_ps, False))
-        if t_ps is not None:
-            self._first_packet = False
+        if t_ps is not None and self._rate_raw:
+            self._head_ps = end_ps
         if time_tag and t_ps is not None:
-            self._tag(
-                out_offset,
-                self._rx_time_key,
-                pmt.make_tuple(pmt.from_uint64(t_ps // PS), pmt.from_double((t_ps % PS) / PS)),
-            )
+            self._tag_time(out_offset, t_ps)
         elif time_tag and secs is not None:
             self._tag(
                 out_offset,
@@ -574,39 +574,79 @@ class vita49_source(gr.sync_block):
         self._last_spp = nsamp
         st["payload_bytes"] += end - start
 
+    def _tag_time(self, offset, t_ps):
+        self._tag(
+            offset,
+            self._rx_time_key,
+            pmt.make_tuple(pmt.from_uint64(t_ps // PS), pmt.from_double((t_ps % PS) / PS)),
+        )
+
+    def _half_sample(self):
+        return PS * RADIX20 // (2 * self._rate_raw)
+
     def _expected_index(self, t_ps):
         """Nearest sample index of timestamp t_ps since the anchor."""
         return ((t_ps - self._anchor_ps) * self._rate_raw + PS * RADIX20 // 2) // (PS * RADIX20)
 
-    def _late(self, t_ps, nsamp, out_offset):
-        """A packet that arrives after a later one overtook it (reordered on
-        the way) fills part of a gap already reported: output it with its
-        own rx_time, take its samples back out of the loss counts, and keep
-        the stream's count and time reference, so that the packet after it
-        is not a gap. True if this packet is such a late one."""
-        end_ps = t_ps + nsamp * PS * RADIX20 // self._rate_raw
-        slack = PS * RADIX20 // (2 * self._rate_raw)  # half a sample: rounding
-        gap = next((g for g in self._gaps if g[0] - slack <= t_ps and end_ps <= g[1] + slack), None)
-        if gap is None:
-            return False
-        # What is left of that gap, before and after this packet.
-        self._gaps.remove(gap)
-        lo, hi, counted = gap
-        self._gaps.extend((a, b, counted) for a, b in ((lo, t_ps), (end_ps, hi)) if b - a > slack)
+    def _start_window(self, t_ps, nsamp):
+        """Packets sent before the first one received may still come
+        (overtaken at the sender's start, e.g. while it resolved our
+        address): the START_WINDOW packets' worth before the first
+        timestamped packet is a gap they fill, opened once the rate is known
+        (a context packet may come after the first data packets) and closed
+        START_WINDOW packets later."""
+        n = self._stats["packets"]
+        if self._first is None:
+            self._first = (t_ps, nsamp, n)
+            span = START_WINDOW * nsamp * PS * RADIX20 // self._rate_raw
+            self._window = {"packets": 0}
+            self._gaps.append([t_ps - span, t_ps, self._window])
+            if self._head_ps is None:
+                self._head_ps = t_ps  # packets before it are behind
+        elif self._window is not None and n - self._first[2] > START_WINDOW:
+            w = self._window
+            self._gaps = collections.deque((g for g in self._gaps if g[2] is not w), maxlen=16)
+            self._window = None  # closed for good
+
+    def _behind(self, t_ps, end_ps, nsamp, out_offset):
+        """A packet that starts before the newest one's end. True if it is
+        output on the side, off the stream's time line:
+        - late (reordered on the way): it fills part of a gap reported
+          before (or the start window); its samples and packet come back out
+          of the loss counts, counted in late_packets;
+        - a duplicate, or the first packet of a sender that went back in
+          time: counted in time_jumps.
+        Either way it gets its own rx_time, the stream's count and time
+        reference stay, and the packet after it gets an rx_time too. False
+        for the second of two such packets in a row that continue each other:
+        the sender did go back (a restart), and the stream follows it."""
         st = self._stats
-        st["late_packets"] += 1
-        if counted:
-            st["lost_packets"] = max(0, st["lost_packets"] - 1)
-            st["lost_samples"] = max(0, st["lost_samples"] - nsamp)
-        self._tag(
-            out_offset,
-            self._rx_time_key,
-            pmt.make_tuple(pmt.from_uint64(t_ps // PS), pmt.from_double((t_ps % PS) / PS)),
-        )
-        # Not on the stream's time line: the anchor moves past these samples,
-        # and the next packet gets an rx_time of its own.
+        slack = self._half_sample()
+        gap = next((g for g in self._gaps if g[0] - slack <= t_ps and end_ps <= g[1] + slack), None)
+        if gap is not None:
+            lo, hi, rec = gap
+            self._gaps.remove(gap)
+            self._gaps.extend([a, b, rec] for a, b in ((lo, t_ps), (end_ps, hi)) if b - a > slack)
+            st["late_packets"] += 1
+            if rec is not self._window:
+                st["lost_samples"] = max(0, st["lost_samples"] - nsamp)
+                if rec["packets"] > 0:
+                    rec["packets"] -= 1
+                    st["lost_packets"] -= 1
+        elif self._behind_end_ps is not None and abs(t_ps - self._behind_end_ps) <= slack:
+            # It continues the last packet behind: a restart, follow it.
+            self._behind_end_ps = None
+            self._head_ps = None
+            self._anchor_ps = None
+            self._data_count = None
+            self._need_time_tag = True
+            return False
+        else:
+            st["time_jumps"] += 1
+            self._behind_end_ps = end_ps
+        self._tag_time(out_offset, t_ps)
         self._index += nsamp
-        self._anchor_index += nsamp
+        self._anchor_index += nsamp  # the stream's time line skips them
         self._need_time_tag = True
         st["payload_bytes"] += nsamp * 4
         return True

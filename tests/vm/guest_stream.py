@@ -132,7 +132,9 @@ def stream_udp(tb, src, host, group, port, nbytes):
             f"guest udp_sink {dest} {framing}: {s['datagrams']} datagrams in {s['sends']} sends, "
             f"payload {s['payload_bytes']} B, zero-copy completed {s['zerocopy_bytes']} B, "
             f"kernel-copied {s['copied_bytes']} B, plain {s['plain_bytes']} B, "
-            f"gso {s['gso_active']}: {'ok' if good else 'FAIL'}"
+            f"gso {s['gso_active']}, in flight at most {s['inflight_peak']} B, "
+            f"header ring {s['header_used_peak']} of {s['header_slots']} "
+            f"({s['header_waits']} waits): {'ok' if good else 'FAIL'}"
         )
     print("PASS: every payload byte completed with code 0" if ok else "FAIL")
     return ok

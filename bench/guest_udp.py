@@ -412,7 +412,10 @@ on the way cost it too).
 - How far apart the two ceilings are moves from run to run: the memfd loop
   was bimodal in our runs (about 0.35 or about 0.65–0.75 GB/s per run; its
   max/min 3.4× in one table against about 2× for the ring-fed loop and the
-  block). Its 64 MiB window is not why it is faster: the same loop with a
+  block): it runs either on CPU 0, which takes the virtio-net interrupts
+  (pinned there: 0.32 GB/s), or on CPU 1 (pinned there: 0.66–0.68 in four
+  runs); docs/performance.md has the pinned runs of every sender. Its 64 MiB
+  window is not why it is faster: the same loop with a
   16 MiB window (the ring's size; an experiment, not a row) gave a median of
   0.64 against 0.38 for 64 MiB in the same 8 rounds. Judge the block against
   the ring-fed loop side by side, not from one table: 8 rounds of 512 MiB

@@ -181,6 +181,15 @@ class qa_vita49_source(gr_unittest.TestCase):
         self.assertTrue(ok, f"{len(sink.data())} of {nitems} items arrived; stats {src.stats()}")
         return sink
 
+    def assert_packets_out(self, sink, order):
+        """The sink got Stream packets `order` (numbers), in that order."""
+        data = numpy.array(sink.data(), dtype=numpy.complex64)
+        bad = sum(
+            zcdma.check_counter_complex(data[i * SPP : (i + 1) * SPP], k * SPP)
+            for i, k in enumerate(order)
+        )
+        self.assertEqual(bad, 0)
+
     @staticmethod
     def tags(sink, key):
         return [
@@ -215,12 +224,7 @@ class qa_vita49_source(gr_unittest.TestCase):
         sent = [k for k in range(60) if k not in dropped]
         self.send(src, [s.context()] + [s.packet(k) for k in sent])
         sink = self.run_until(src, len(sent) * SPP)
-        data = numpy.array(sink.data(), dtype=numpy.complex64)
-        bad = sum(
-            zcdma.check_counter_complex(data[i * SPP : (i + 1) * SPP], k * SPP)
-            for i, k in enumerate(sent)
-        )
-        self.assertEqual(bad, 0)
+        self.assert_packets_out(sink, sent)
         out_of = {k: i * SPP for i, k in enumerate(sent)}
         expect_over = [(out_of[4], 1 * SPP), (out_of[10], 3 * SPP), (out_of[41], 21 * SPP)]
         self.assertEqual(self.tags(sink, "zcdma_overrun"), expect_over)
@@ -258,12 +262,7 @@ class qa_vita49_source(gr_unittest.TestCase):
         order.remove(20)
         self.send(src, [s.context()] + [s.packet(k) for k in order])
         sink = self.run_until(src, len(order) * SPP)
-        data = numpy.array(sink.data(), dtype=numpy.complex64)
-        bad = sum(
-            zcdma.check_counter_complex(data[i * SPP : (i + 1) * SPP], k * SPP)
-            for i, k in enumerate(order)
-        )
-        self.assertEqual(bad, 0)
+        self.assert_packets_out(sink, order)
         at = {k: i * SPP for i, k in enumerate(order)}
         self.assertEqual(
             self.tags(sink, "zcdma_overrun"), [(at[4], SPP), (at[13], SPP), (at[21], SPP)]

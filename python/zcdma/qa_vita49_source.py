@@ -348,6 +348,38 @@ class qa_vita49_source(gr_unittest.TestCase):
             [off // SPP for off, _ in self.tags(sink, "rx_time")], [0, 3, 4, 5, 6, 7, 8]
         )
 
+    def test_duplicated_burst_and_old_stragglers_are_not_a_restart(self):
+        # Three packets again after #20 (a duplicated burst), and #0, #1
+        # arriving 300 packets late, outside the start window: time jumps,
+        # each with its own rx_time; the stream is not re-anchored in the
+        # past, so nothing after them counts as lost.
+        s = Stream()
+        order = list(range(2, 21)) + [10, 11, 12] + list(range(21, 302)) + [0, 1, 302, 303]
+        sink, st = self.late_stats([s.context()] + [s.packet(k) for k in order], len(order) * SPP)
+        self.assertEqual(self.tags(sink, "zcdma_overrun"), [])
+        self.assertEqual(
+            st, {"late_packets": 0, "lost_packets": 0, "lost_samples": 0, "time_jumps": 5}
+        )
+
+    def test_late_packets_after_a_rate_change(self):
+        # The rate doubles at #3 (a context packet); #5 overtakes #3 and #4,
+        # sent at the new rate: the gap is recorded from the stream's head
+        # (no time reference yet at the new rate), and they are late.
+        s = Stream()
+        s2 = Stream(rate=2e6, t0=s.time_of(3 * SPP))
+
+        def fast(k):  # packet 3 + k, at 2 Msps
+            t = s2.time_of(k * SPP)
+            return data_packet(3 + k, counter_payload(0, SPP), s.sid, t // PS, t % PS)
+
+        ctx2 = context_packet(1, s.sid, fields=[(21, fixed20(2e6))])
+        sent = [s.context(), s.packet(0), s.packet(1), s.packet(2), ctx2]
+        sent += [fast(2), fast(0), fast(1), fast(3), fast(4)]
+        _, st = self.late_stats(sent, 8 * SPP)
+        self.assertEqual(
+            st, {"late_packets": 2, "lost_packets": 0, "lost_samples": 0, "time_jumps": 0}
+        )
+
     def test_sender_that_goes_back_in_time_is_followed(self):
         # A sender restarts with earlier timestamps (count from 0 again):
         # its first packet is a time jump, and from the second on the stream

@@ -31,6 +31,8 @@ from gnuradio import gr
 # not as a time jump: a sender's neighbour queue at start holds about 24 jumbo
 # or 145 standard datagrams (unres_qlen_bytes, 212992 bytes).
 START_WINDOW = 256
+# Gaps (or pieces of gaps) remembered for late packets to fill.
+GAPS = 256
 
 # Packet types (header bits 31..28).
 IF_DATA = 0
@@ -311,13 +313,16 @@ class vita49_source(gr.sync_block):
         self._index = 0  # samples since the anchor
         self._last_spp = 0
         # Recent gaps in time that a late packet may fill: [start ps, end ps,
-        # record], the record ({"packets": n} counted lost) shared by the
-        # pieces a gap splits into; the start window's is _window.
-        self._gaps = collections.deque(maxlen=16)
-        self._window = None  # set while the start window is open
-        self._first = None  # the first timestamped packet: (ps, samples, packet number)
+        # record]; the record, shared by the pieces a gap splits into, says
+        # how many packets it counted lost and which count a packet at a
+        # given time must carry (see _gap_record).
+        self._gaps = collections.deque(maxlen=GAPS)
+        self._window = None  # the start window's record while it is open
+        self._first_at = None  # packet number of the first timestamped packet
         self._head_ps = None  # end of the newest packet in stream order
-        self._behind_end_ps = None  # end of the last packet behind it, in no gap
+        self._span = (0, 0, 0, 0)  # cache: nsamp, rate, their ps, half a sample
+        self._behind_run_end = 0  # end (ps) of the last of them
+        self._behind_run_len = 0  # behind packets in a row, continuing each other
         self._need_time_tag = True
         self._tag_rate = bool(self._rate_raw)
         self._tag_freq = False
@@ -503,26 +508,33 @@ class vita49_source(gr.sync_block):
         st = self._stats
         st["packets"] += 1
         t_ps = None
+        rate = self._rate_raw
         if tsi and tsf == 2:
             t_ps = secs * PS + frac
-        elif tsi and tsf == 1 and self._rate_raw:
-            t_ps = secs * PS + frac * PS * RADIX20 // self._rate_raw
-        if t_ps is not None and self._rate_raw:
-            end_ps = t_ps + nsamp * PS * RADIX20 // self._rate_raw
-            self._start_window(t_ps, nsamp)
-            if self._head_ps is not None and t_ps < self._head_ps - self._half_sample():
-                if self._behind(t_ps, end_ps, nsamp, out_offset):
+        elif tsi and tsf == 1 and rate:
+            t_ps = secs * PS + frac * PS * RADIX20 // rate
+        timed = t_ps is not None and rate
+        if timed:
+            n_, r_, dur, half = self._span
+            if n_ != nsamp or r_ != rate:
+                dur, half = self._ps_of(nsamp, rate), self._span[3]
+            end_ps = t_ps + dur
+            if self._first_at is None or self._window is not None:
+                self._start_window(t_ps, nsamp, count)
+            # Behind: it starts more than half a sample before the head.
+            if self._head_ps is not None and t_ps < self._head_ps - half:
+                if self._behind(t_ps, nsamp, count, out_offset):
                     return
-            else:
-                self._behind_end_ps = None
+            elif self._behind_run_len:
+                self._behind_run_len = 0  # a run of behind packets ends here
         lost_pkts = 0
         if self._data_count is not None:
             lost_pkts = (count - self._data_count - 1) & 0xF
         self._data_count = count
         lost_samples = None
         time_tag = self._need_time_tag
-        rec = None
-        if t_ps is not None and self._rate_raw and self._anchor_ps is not None:
+        gap_from = None  # where the time gap before this packet began (ps)
+        if timed and self._anchor_ps is not None:
             gap = self._expected_index(t_ps) - (self._index - self._anchor_index)
             if gap > 0:
                 lost_samples = gap
@@ -532,8 +544,7 @@ class vita49_source(gr.sync_block):
                 spp = self._last_spp
                 if lost_pkts and spp and gap % spp == 0 and (gap // spp - lost_pkts) % 16 == 0:
                     lost_pkts = gap // spp
-                rec = {"packets": lost_pkts}
-                self._gaps.append([t_ps - gap * PS * RADIX20 // self._rate_raw, t_ps, rec])
+                gap_from = t_ps - gap * PS * RADIX20 // rate
             elif gap < 0:
                 st["time_jumps"] += 1
                 time_tag = True
@@ -544,6 +555,10 @@ class vita49_source(gr.sync_block):
                 lost_pkts = 0
         elif lost_pkts:
             lost_samples = lost_pkts * (self._last_spp or nsamp)
+            if timed and self._head_ps is not None and self._head_ps < t_ps:
+                gap_from = self._head_ps  # no time reference (a new rate): from the head
+        if gap_from is not None:
+            self._gaps.append([gap_from, t_ps, self._gap_record(t_ps, nsamp, count, lost_pkts)])
         if lost_pkts or lost_samples:
             st["lost_packets"] += lost_pkts
             st["lost_samples"] += lost_samples or 0
@@ -553,7 +568,7 @@ class vita49_source(gr.sync_block):
         if t_ps is not None and (time_tag or self._anchor_ps is None or self._tag_rate):
             self._anchor_ps = t_ps
             self._anchor_index = self._index
-        if t_ps is not None and self._rate_raw:
+        if timed:
             self._head_ps = end_ps
         if time_tag and t_ps is not None:
             self._tag_time(out_offset, t_ps)
@@ -564,8 +579,8 @@ class vita49_source(gr.sync_block):
                 pmt.make_tuple(pmt.from_uint64(secs), pmt.from_double(0.0)),
             )
         self._need_time_tag = False
-        if self._tag_rate and self._rate_raw:
-            self._tag(out_offset, self._rx_rate_key, pmt.from_double(self._rate_raw / RADIX20))
+        if self._tag_rate and rate:
+            self._tag(out_offset, self._rx_rate_key, pmt.from_double(rate / RADIX20))
             self._tag_rate = False
         if self._tag_freq:
             self._tag(out_offset, self._rx_freq_key, pmt.from_double(self._context["rf_freq"]))
@@ -581,61 +596,112 @@ class vita49_source(gr.sync_block):
             pmt.make_tuple(pmt.from_uint64(t_ps // PS), pmt.from_double((t_ps % PS) / PS)),
         )
 
-    def _half_sample(self):
-        return PS * RADIX20 // (2 * self._rate_raw)
+    def _ps_of(self, nsamp, rate):
+        """Picoseconds that nsamp samples last at rate (cached: per packet)."""
+        n, r, ps, _ = self._span
+        if n != nsamp or r != rate:
+            ps = nsamp * PS * RADIX20 // rate
+            self._span = (nsamp, rate, ps, PS * RADIX20 // (2 * rate))
+        return ps
 
     def _expected_index(self, t_ps):
         """Nearest sample index of timestamp t_ps since the anchor."""
         return ((t_ps - self._anchor_ps) * self._rate_raw + PS * RADIX20 // 2) // (PS * RADIX20)
 
-    def _start_window(self, t_ps, nsamp):
+    def _gap_record(self, t_ps, nsamp, count, lost_pkts):
+        """What a gap ending at this packet (time t_ps, its count) knows: a
+        packet of the same size at time t belongs in it only if it carries
+        count + (t - t_ps) / its duration (mod 16), at this rate."""
+        rate = self._rate_raw
+        return {
+            "packets": lost_pkts,
+            "ref_ps": t_ps,
+            "ref_count": count,
+            "dur": self._ps_of(nsamp, rate),
+            "rate": rate,
+        }
+
+    def _start_window(self, t_ps, nsamp, count):
         """Packets sent before the first one received may still come
         (overtaken at the sender's start, e.g. while it resolved our
         address): the START_WINDOW packets' worth before the first
-        timestamped packet is a gap they fill, opened once the rate is known
-        (a context packet may come after the first data packets) and closed
+        timestamped packet received with a known rate (a context packet
+        may come after the first data packets) is a gap they fill, closed
         START_WINDOW packets later."""
         n = self._stats["packets"]
-        if self._first is None:
-            self._first = (t_ps, nsamp, n)
-            span = START_WINDOW * nsamp * PS * RADIX20 // self._rate_raw
-            self._window = {"packets": 0}
-            self._gaps.append([t_ps - span, t_ps, self._window])
+        if self._first_at is None:
+            self._first_at = n
+            self._window = rec = self._gap_record(t_ps, nsamp, count, 0)
+            self._gaps.append([t_ps - START_WINDOW * rec["dur"], t_ps, rec])
             if self._head_ps is None:
                 self._head_ps = t_ps  # packets before it are behind
-        elif self._window is not None and n - self._first[2] > START_WINDOW:
-            w = self._window
-            self._gaps = collections.deque((g for g in self._gaps if g[2] is not w), maxlen=16)
-            self._window = None  # closed for good
+        elif n - self._first_at > START_WINDOW:
+            self._close_window()
 
-    def _behind(self, t_ps, end_ps, nsamp, out_offset):
+    def _close_window(self):
+        w, self._window = self._window, None
+        self._gaps = collections.deque((g for g in self._gaps if g[2] is not w), maxlen=GAPS)
+
+    def _in_gap(self, t_ps, nsamp, count):
+        """The remembered gap this packet fills (time and count), or None."""
+        for g in self._gaps:
+            lo, hi, rec = g
+            half = PS * RADIX20 // (2 * rec["rate"])  # half a sample at its rate
+            if t_ps < lo - half or t_ps + nsamp * PS * RADIX20 // rec["rate"] > hi + half:
+                continue
+            k = (t_ps - rec["ref_ps"] + rec["dur"] // 2) // rec["dur"]
+            if (rec["ref_count"] + k) & 0xF == count:
+                return g
+        return None
+
+    def _went_back(self, t_ps, nsamp, count):
+        """True if this packet (behind, in no gap) shows that the sender
+        went back in time (a restart) rather than being a duplicate or a
+        straggler: it is more than START_WINDOW packets behind and its
+        count is not the one the stream had there, or it continues a run of
+        more than START_WINDOW such packets."""
+        dur = self._ps_of(nsamp, self._rate_raw)
+        run = self._behind_run_len + 1 if abs(t_ps - self._behind_run_end) * 2 * nsamp < dur else 1
+        self._behind_run_end, self._behind_run_len = t_ps + dur, run
+        if run > START_WINDOW:
+            return True
+        if self._head_ps - t_ps <= START_WINDOW * dur or self._data_count is None:
+            return False
+        k = (t_ps - (self._head_ps - dur) + dur // 2) // dur  # packets after the head's
+        return (self._data_count + k) & 0xF != count
+
+    def _behind(self, t_ps, nsamp, count, out_offset):
         """A packet that starts before the newest one's end. True if it is
         output on the side, off the stream's time line:
-        - late (reordered on the way): it fills part of a gap reported
-          before (or the start window); its samples and packet come back out
-          of the loss counts, counted in late_packets;
-        - a duplicate, or the first packet of a sender that went back in
-          time: counted in time_jumps.
+        - late (reordered on the way): it fills part of a remembered gap or
+          the start window, at the time its count says; its samples and
+          packet come back out of the loss counts, counted in late_packets;
+        - a duplicate, a straggler whose gap is forgotten, or a sender that
+          stepped back less than START_WINDOW packets: counted in
+          time_jumps.
         Either way it gets its own rx_time, the stream's count and time
         reference stay, and the packet after it gets an rx_time too. False
-        for the second of two such packets in a row that continue each other:
-        the sender did go back (a restart), and the stream follows it."""
+        when the sender went back in time (a restart, _went_back): the
+        stream follows it."""
         st = self._stats
-        slack = self._half_sample()
-        gap = next((g for g in self._gaps if g[0] - slack <= t_ps and end_ps <= g[1] + slack), None)
+        gap = self._in_gap(t_ps, nsamp, count)
         if gap is not None:
             lo, hi, rec = gap
+            end_ps = t_ps + nsamp * PS * RADIX20 // rec["rate"]
+            half = PS * RADIX20 // (2 * rec["rate"])
             self._gaps.remove(gap)
-            self._gaps.extend([a, b, rec] for a, b in ((lo, t_ps), (end_ps, hi)) if b - a > slack)
+            self._gaps.extend([a, b, rec] for a, b in ((lo, t_ps), (end_ps, hi)) if b - a > half)
             st["late_packets"] += 1
             if rec is not self._window:
                 st["lost_samples"] = max(0, st["lost_samples"] - nsamp)
                 if rec["packets"] > 0:
                     rec["packets"] -= 1
                     st["lost_packets"] -= 1
-        elif self._behind_end_ps is not None and abs(t_ps - self._behind_end_ps) <= slack:
-            # It continues the last packet behind: a restart, follow it.
-            self._behind_end_ps = None
+        elif self._went_back(t_ps, nsamp, count):
+            st["time_jumps"] += 1
+            self._gaps.clear()
+            self._window = None
+            self._first_at = -START_WINDOW  # no new start window
             self._head_ps = None
             self._anchor_ps = None
             self._data_count = None
@@ -643,7 +709,6 @@ class vita49_source(gr.sync_block):
             return False
         else:
             st["time_jumps"] += 1
-            self._behind_end_ps = end_ps
         self._tag_time(out_offset, t_ps)
         self._index += nsamp
         self._anchor_index += nsamp  # the stream's time line skips them

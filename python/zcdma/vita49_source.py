@@ -643,8 +643,9 @@ class vita49_source(gr.sync_block):
         self._gaps = collections.deque((g for g in self._gaps if g[2] is not w), maxlen=GAPS)
 
     def _in_gap(self, t_ps, nsamp, count):
-        """The remembered gap this packet fills (time and count), or None."""
-        for g in self._gaps:
+        """The remembered gap this packet fills (time and count), or None;
+        the newest first (a late packet most often fills a recent gap)."""
+        for g in reversed(self._gaps):
             lo, hi, rec = g
             half = PS * RADIX20 // (2 * rec["rate"])  # half a sample at its rate
             if t_ps < lo - half or t_ps + nsamp * PS * RADIX20 // rec["rate"] > hi + half:

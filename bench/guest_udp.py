@@ -157,9 +157,10 @@ def guest_main(nbytes, rounds, only):
         figures = {"name": name, "round": r, "port": port, "payload": payload, "error": None}
         ask("hold", port)
         # The receiver checks the ring's counter pattern, if the sim writes it.
-        check = "/dev/zcdma0" in name and NOFILL not in name
-        if "/dev/zcdma0" in name:
-            sim_fill(NOFILL not in name)
+        ring, fill = "/dev/zcdma0" in name, NOFILL not in name
+        check = ring and fill
+        if ring:
+            sim_fill(fill)
         if kind == "c":
             tx = subprocess.Popen(
                 [f"{BIN}/udp_sender", *arg, str(port), str(payload), "0", HOST_IP],

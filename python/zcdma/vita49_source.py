@@ -619,6 +619,7 @@ class vita49_source(gr.sync_block):
             "ref_count": count,
             "dur": self._ps_of(nsamp, rate),
             "rate": rate,
+            "half": PS * RADIX20 // (2 * rate),  # half a sample at this rate
         }
 
     def _start_window(self, t_ps, nsamp, count):
@@ -643,16 +644,17 @@ class vita49_source(gr.sync_block):
         self._gaps = collections.deque((g for g in self._gaps if g[2] is not w), maxlen=GAPS)
 
     def _in_gap(self, t_ps, nsamp, count):
-        """The remembered gap this packet fills (time and count), or None;
-        the newest first (a late packet most often fills a recent gap)."""
+        """(the remembered gap this packet fills, in time and count, and the
+        packet's end at that gap's rate), or None; the newest gap first (a
+        late packet most often fills a recent one)."""
         for g in reversed(self._gaps):
             lo, hi, rec = g
-            half = PS * RADIX20 // (2 * rec["rate"])  # half a sample at its rate
-            if t_ps < lo - half or t_ps + nsamp * PS * RADIX20 // rec["rate"] > hi + half:
+            end_ps = t_ps + nsamp * PS * RADIX20 // rec["rate"]
+            if t_ps < lo - rec["half"] or end_ps > hi + rec["half"]:
                 continue
             k = (t_ps - rec["ref_ps"] + rec["dur"] // 2) // rec["dur"]
             if (rec["ref_count"] + k) & 0xF == count:
-                return g
+                return g, end_ps
         return None
 
     def _went_back(self, t_ps, nsamp, count):
@@ -685,13 +687,14 @@ class vita49_source(gr.sync_block):
         when the sender went back in time (a restart, _went_back): the
         stream follows it."""
         st = self._stats
-        gap = self._in_gap(t_ps, nsamp, count)
-        if gap is not None:
+        fills = self._in_gap(t_ps, nsamp, count)
+        if fills is not None:
+            gap, end_ps = fills
             lo, hi, rec = gap
-            end_ps = t_ps + nsamp * PS * RADIX20 // rec["rate"]
-            half = PS * RADIX20 // (2 * rec["rate"])
             self._gaps.remove(gap)
-            self._gaps.extend([a, b, rec] for a, b in ((lo, t_ps), (end_ps, hi)) if b - a > half)
+            self._gaps.extend(
+                [a, b, rec] for a, b in ((lo, t_ps), (end_ps, hi)) if b - a > rec["half"]
+            )
             st["late_packets"] += 1
             if rec is not self._window:
                 st["lost_samples"] = max(0, st["lost_samples"] - nsamp)

@@ -340,10 +340,9 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
             bad(std::string("ZCDMA_UDP_HEADER_SLOTS must be 1..65536, not '") + hook +
                 "'");
         d_header_slots = static_cast<size_t>(n);
+        d_header_slots_fixed = true;
     }
-    d_headers.assign(d_header_slots * header_stride + d_page, 0);
-    const auto raw = reinterpret_cast<uintptr_t>(d_headers.data());
-    d_hdr_base = d_headers.data() + ((d_page - raw % d_page) % d_page);
+    allocate_header_ring(d_header_slots);
     d_iov.resize(2 * d_max_segments);
     if (d_swap)
         d_staging.resize(d_max_segments * d_payload_bytes);
@@ -470,8 +469,40 @@ void udp_sink_impl::set_send_buffer(int bytes)
     }
 }
 
+void udp_sink_impl::allocate_header_ring(size_t slots)
+{
+    // Sends abandoned at stop() may still be read by the kernel: their
+    // headers stay (unchanged) as long as the block.
+    if (d_headers_abandoned)
+        d_retired_headers.push_back(std::move(d_headers));
+    d_headers_abandoned = false;
+    d_headers.assign(slots * header_stride + d_page, 0);
+    const auto raw = reinterpret_cast<uintptr_t>(d_headers.data());
+    d_hdr_base = d_headers.data() + ((d_page - raw % d_page) % d_page);
+    d_header_slots = slots;
+    d_hdr_head = 0;
+}
+
+// Every datagram in flight holds a header slot until its send completes, and
+// what is in flight is never more than the input buffer (input is consumed
+// only then): a ring of that many slots never makes send_more() wait. The
+// buffer exists by start() (GNU Radio 3.10 allocates buffers first).
+void udp_sink_impl::size_header_ring()
+{
+    if (!d_header_bytes || d_header_slots_fixed || !detail() || !detail()->input(0))
+        return;
+    const size_t buffer_bytes =
+        static_cast<size_t>(detail()->input(0)->buffer()->bufsize()) * d_itemsize;
+    const size_t want = std::clamp(buffer_bytes / d_payload_bytes + 2 * d_max_segments,
+                                   min_header_slots,
+                                   max_header_slots);
+    if (want != d_header_slots)
+        allocate_header_ring(want);
+}
+
 bool udp_sink_impl::start()
 {
+    size_header_ring();
     d_pending = d_done = 0;
     d_done_unmatched = 0;
     d_records.clear();
@@ -501,10 +532,12 @@ bool udp_sink_impl::stop()
         // Fresh buffers at the next start(); the socket (and its
         // notification ids) stays.
         const auto gone = d_tracker.abandon(true);
-        if (gone.inflight)
+        if (gone.inflight) {
             d_logger->warn("{} bytes of zero-copy sends not completed {} ms after stop()",
                            gone.inflight,
                            drain_timeout_ms);
+            d_headers_abandoned = true;
+        }
         d_records.clear();
         d_hdr_used = 0;
         d_done_unmatched = 0;

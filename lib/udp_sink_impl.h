@@ -108,6 +108,8 @@ private:
     bool send_context();
     vita49_time time_of(uint64_t item) const;
     size_t write_header(uint8_t* out, uint64_t item, size_t payload);
+    void size_header_ring();
+    void allocate_header_ring(size_t slots);
     void maybe_post_stats(bool force = false);
     void send_tail();
 
@@ -138,11 +140,17 @@ private:
     // The header ring: slot i at d_hdr_base + i * header_stride (page
     // aligned, so no header straddles a page); d_hdr_used slots (those
     // before d_hdr_head) belong to sends not yet completed and are never
-    // written. ZCDMA_UDP_HEADER_SLOTS (a test hook) makes it smaller.
+    // written. start() sizes it for the input buffer (size_header_ring);
+    // ZCDMA_UDP_HEADER_SLOTS (a test hook) fixes it instead.
     static constexpr size_t header_stride = 32;
-    size_t d_header_slots = 2048;
+    static constexpr size_t min_header_slots = 2048;
+    static constexpr size_t max_header_slots = 262144; // 8 MiB of headers
+    std::atomic<size_t> d_header_slots{ min_header_slots };
+    bool d_header_slots_fixed = false;
     int d_send_buffer = 0; // SO_SNDBUF as the kernel reports it
     std::vector<uint8_t> d_headers;
+    std::vector<std::vector<uint8_t>> d_retired_headers;
+    bool d_headers_abandoned = false; // the last stop() left sends in flight
     uint8_t* d_hdr_base = nullptr;
     size_t d_hdr_head = 0;
     size_t d_hdr_used = 0;

@@ -1009,6 +1009,26 @@ class qa_udp_sink(gr_unittest.TestCase):
         self.assertEqual((s["header_slots"], s["header_used_peak"]), (4, 4))
         self.assertEqual(s["copied_bytes"] + s["zerocopy_bytes"], s["payload_bytes"])
 
+    def test_header_ring_sized_for_the_input_buffer(self):
+        # Every datagram in flight holds a header slot, and what is in flight
+        # is never more than the input buffer: start() sizes the ring for
+        # it (it was 2048 slots whatever the buffer: 3 MiB of 1472-byte
+        # datagrams in flight at most, from a 16 MiB ring).
+        rx = DatagramReceiver()
+        src = zcdma.source(spec(pattern="counter", rate=0, nbufs=64, bufsize=262144), 8)
+        snk = zcdma.udp_sink(8, "127.0.0.1", rx.port, framing="seqnum", zerocopy="off")
+        tb = gr.top_block()
+        tb.connect(src, snk)
+        self.assertEqual(snk.stats()["header_slots"], 2048)  # before start()
+        tb.start()
+        slots = snk.stats()["header_slots"]
+        tb.stop()
+        tb.wait()
+        rx.close()
+        datagrams = (16 << 20) // 1464  # 1464 sample bytes after the 8-byte header
+        self.assertGreaterEqual(slots, datagrams)
+        self.assertLessEqual(slots, datagrams + 2 * 64)  # and a GSO send's worth or two
+
     def test_no_header_ring_limit_without_headers(self):
         # framing none has no headers: the header ring must not cap the
         # sends in flight (it capped them at its size, 2048 datagrams).

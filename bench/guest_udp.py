@@ -10,7 +10,7 @@ every sender runs in the guest and streams datagrams to a C receiver
 namespace this script makes; adds the UDP section of
 docs/benchmarks-guest.md (after bench/guest.py wrote the file).
 
-    bench/guest_udp.py [--mib 64] [--rounds 1] [--markdown docs/benchmarks-guest.md]
+    bench/guest_udp.py [--mib 64] [--rounds 1] [--pin] [--markdown docs/benchmarks-guest.md]
 
 Needs root (netns, tap), kmod/ built and build/ built (scripts/bench does
 both). The tap and the guest's eth0 get MTU 9000, so 8968-byte payloads
@@ -23,6 +23,13 @@ with --serve): "hold PORT" (the coordinator binds the port, so the sender's
 first datagrams meet a socket, not an ICMP port unreachable), then, once the
 sender streams, "go PORT" (the coordinator hands the port to udp_receiver
 and answers with its summary line when --mib MiB arrived).
+
+--pin moves the guest's virtio-net interrupts to CPU 0 and runs every sender
+on the last CPU: the C loops under taskset, every block of a flowgraph with
+set_processor_affinity (zcdma_sim.ko's engine thread stays the scheduler's).
+Unpinned, a sender that lands on the interrupt CPU runs at half speed, and
+the table's medians swing with it (docs/performance.md). Its table is a
+section of its own.
 """
 
 import argparse
@@ -83,6 +90,8 @@ CONTENDERS[BLOCK_NOFILL] = ("gr", "udp-zcdma-gso-auto")
 
 BEGIN = "<!-- bench/guest_udp.py: begin -->"
 END = "<!-- bench/guest_udp.py: end -->"
+BEGIN_PIN = "<!-- bench/guest_udp.py --pin: begin -->"
+END_PIN = "<!-- bench/guest_udp.py --pin: end -->"
 
 
 def schedule(rounds, only=""):
@@ -132,11 +141,30 @@ def serve(nbytes):
 # ---------------------------------------------------------------- guest side
 
 
-def guest_main(nbytes, rounds, only):
+def pin_interrupts():
+    """--pin: virtio-net's interrupts to CPU 0; the CPU for the senders."""
+    cpu = os.cpu_count() - 1
+    if cpu < 1:
+        sys.exit("bench/guest_udp.py: --pin needs 2 guest CPUs")
+    irqs = [ln.split(":")[0].strip() for ln in open("/proc/interrupts") if "virtio" in ln]
+    for irq in irqs:
+        if irq.isdigit():
+            with open(f"/proc/irq/{irq}/smp_affinity_list", "w") as f:
+                f.write("0")
+    print(f"pinned: {len(irqs)} virtio interrupts on CPU 0, senders on CPU {cpu}", flush=True)
+    return cpu
+
+
+def guest_main(nbytes, rounds, only, pin):
     mtu = int(open("/sys/class/net/eth0/mtu").read())
     payload = min(8968, (mtu - 28) // 8 * 8)  # IPv4 + UDP headers; whole items
     print(f"payload {payload} mtu {mtu}", flush=True)
     env = dict(os.environ, ZCDMA_BENCH_HOST=HOST_IP, ZCDMA_BENCH_DEVICE=DEVICE)
+    taskset = []
+    if pin:
+        cpu = pin_interrupts()
+        env["ZCDMA_BENCH_CPU"] = str(cpu)
+        taskset = ["taskset", "-c", str(cpu)]
     env["ZCDMA_BENCH_UDP_PAYLOAD"] = str(payload)
     env["GR_CONF_LOG_LOG_LEVEL"] = "error"
     for _ in range(100):  # the coordinator is up before the guest boots; the link may lag
@@ -163,7 +191,7 @@ def guest_main(nbytes, rounds, only):
             sim_fill(fill)
         if kind == "c":
             tx = subprocess.Popen(
-                [f"{BIN}/udp_sender", *arg, str(port), str(payload), "0", HOST_IP],
+                [*taskset, f"{BIN}/udp_sender", *arg, str(port), str(payload), "0", HOST_IP],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -216,7 +244,7 @@ def host_main(args):
                 f"ip link set eth0 mtu {MTU} && ip link set eth0 up && "
                 f"ip addr add {GUEST_IP}/24 dev eth0 && "
                 f"{PY} -B {HERE}/guest_udp.py --guest --mib {args.mib} --rounds {args.rounds} "
-                f"--only {shlex.quote(args.only)}"
+                f"--only {shlex.quote(args.only)}{' --pin' if args.pin else ''}"
             )
             qemu = subprocess.Popen(
                 [f"{ROOT}/tests/vm/vm.py", "--netns", ns, "--tap", "tap0",
@@ -330,9 +358,9 @@ def report(results, nbytes, args):
     print(table, "summary: " + summary, sep="\n\n")
     if args.markdown and not args.only:
         payload = results[0]["payload"]
-        section = MARKDOWN.format(
-            begin=BEGIN,
-            end=END,
+        section = (MARKDOWN_PIN if args.pin else MARKDOWN).format(
+            begin=BEGIN_PIN if args.pin else BEGIN,
+            end=END_PIN if args.pin else END,
             mib=args.mib,
             rounds=args.rounds,
             payload=payload,
@@ -343,7 +371,9 @@ def report(results, nbytes, args):
             gso_segs=65000 // payload,
             sndbuf=sndbuf_granted(results),
         )
-        replace_section(args.markdown, BEGIN, END, section)
+        replace_section(
+            args.markdown, BEGIN_PIN if args.pin else BEGIN, END_PIN if args.pin else END, section
+        )
     return 1 if failures else 0
 
 
@@ -415,7 +445,8 @@ on the way cost it too).
   max/min 3.4× in one table against about 2× for the ring-fed loop and the
   block): it runs either on CPU 0, which takes the virtio-net interrupts
   (pinned there: 0.32 GB/s), or on CPU 1 (pinned there: 0.66–0.68 in four
-  runs); docs/performance.md has the pinned runs of every sender. Its 64 MiB
+  runs); docs/performance.md has the pinned runs of every sender, and the
+  pinned table below (`--pin`) runs them all placed. Its 64 MiB
   window is not why it is faster: the same loop with a
   16 MiB window (the ring's size; an experiment, not a row) gave a median of
   0.64 against 0.38 for 64 MiB in the same 8 rounds. Judge the block against
@@ -445,6 +476,28 @@ on the way cost it too).
 """
 
 
+MARKDOWN_PIN = """{begin}
+## UDP, pinned: {mib} MiB delivered per sender, {payload}-byte datagrams, virtio-net
+
+Generated by `bench/guest_udp.py --pin --mib {mib} --rounds {rounds}` (run by
+scripts/bench after the unpinned table); do not edit by hand.
+
+The same senders, receiver and checks as the unpinned table above, but
+placed: the guest's virtio-net interrupts on CPU 0, every sender on CPU 1
+(the C loops with taskset; both threads of a GNU Radio flowgraph with
+set_processor_affinity). zcdma_sim.ko's engine thread stays the
+scheduler's. A GNU Radio sender thus has its source and its sink on one
+CPU, where the C loop is one thread. The notes under the unpinned table
+hold here too. {rounds} round(s), rotating order. The guest kernel is
+Debian's {kernel}, with net.core.wmem_max granting {sndbuf} bytes.
+
+{table}
+
+**{summary}**
+{end}
+"""
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--mib", type=int, default=64, help="MiB delivered per sender")
@@ -452,13 +505,14 @@ def main():
     p.add_argument("--markdown", help="replace (or append) the UDP section of this file")
     p.add_argument("--timeout", type=int, default=3000, help="seconds for the whole guest")
     p.add_argument("--only", default="", help="contenders matching this regex (no doc)")
+    p.add_argument("--pin", action="store_true", help="senders on CPU 1, interrupts on CPU 0")
     p.add_argument("--guest", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
         return serve(args.mib << 20)
     if args.guest:
-        return guest_main(args.mib << 20, args.rounds, args.only)
+        return guest_main(args.mib << 20, args.rounds, args.only, args.pin)
     return host_main(args)
 
 

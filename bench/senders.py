@@ -23,6 +23,8 @@ network-ring and zcdma by a lossless sim ring (sim:pattern=none: the producer wr
 DMA engine costs the CPU nothing). With RATE (bytes/s): every sender is fed
 by the same real-time sim ring, which drops slots the sender is too slow for,
 and stamps every slot for zcdma.tcp_sink's latency figures.
+
+ZCDMA_BENCH_CPU=N (bench/guest_udp.py --pin) runs every block on CPU N.
 """
 
 import json
@@ -98,6 +100,10 @@ def main():
     kind, result, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     rate = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
     tb, src, snk = build(kind, port, rate)
+    if os.environ.get("ZCDMA_BENCH_CPU"):  # bench/guest_udp.py --pin
+        for b in (src, snk):
+            if b is not None:
+                b.set_processor_affinity([int(os.environ["ZCDMA_BENCH_CPU"])])
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     t0 = thread_cpu()

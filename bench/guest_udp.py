@@ -142,16 +142,31 @@ def serve(nbytes):
 
 
 def pin_interrupts():
-    """--pin: virtio-net's interrupts to CPU 0; the CPU for the senders."""
-    cpu = os.cpu_count() - 1
+    """--pin: eth0's virtio interrupts to CPU 0; the CPU for the senders."""
+    cpu = max(os.sched_getaffinity(0))
     if cpu < 1:
         sys.exit("bench/guest_udp.py: --pin needs 2 guest CPUs")
-    irqs = [ln.split(":")[0].strip() for ln in open("/proc/interrupts") if "virtio" in ln]
+    # /sys/class/net/eth0/device is the virtio device (virtioN): its queues'
+    # interrupts are named virtioN-input.0, virtioN-output.0, virtioN-config.
+    dev = os.path.basename(os.path.realpath("/sys/class/net/eth0/device"))
+    irqs = [
+        ln.split(":")[0].strip()
+        for ln in open("/proc/interrupts")
+        if re.search(rf"\b{re.escape(dev)}-", ln)
+    ]
+    if not irqs:
+        sys.exit(f"bench/guest_udp.py: --pin: no interrupts of {dev} (eth0) in /proc/interrupts")
     for irq in irqs:
-        if irq.isdigit():
-            with open(f"/proc/irq/{irq}/smp_affinity_list", "w") as f:
+        path = f"/proc/irq/{irq}/smp_affinity_list"
+        try:
+            with open(path, "w") as f:
                 f.write("0")
-    print(f"pinned: {len(irqs)} virtio interrupts on CPU 0, senders on CPU {cpu}", flush=True)
+            got = open(path).read().strip()
+        except OSError as e:
+            sys.exit(f"bench/guest_udp.py: --pin: {path}: {e}")
+        if got != "0":
+            sys.exit(f"bench/guest_udp.py: --pin: interrupt {irq} stays on CPUs {got}")
+    print(f"pinned: {dev}'s interrupts {irqs} on CPU 0, senders on CPU {cpu}", flush=True)
     return cpu
 
 

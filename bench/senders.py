@@ -76,8 +76,9 @@ def build(kind, port, rate):
         snk = zcdma.tcp_sink(8, HOST, port, zerocopy=mode, stats_interval=0)
     else:
         raise SystemExit(f"senders.py: unknown sender '{kind}'")
-    tb.connect(src if src is not None else blocks.null_source(8), snk)
-    return tb, src, snk
+    feed = src if src is not None else blocks.null_source(8)
+    tb.connect(feed, snk)
+    return tb, src, feed, snk
 
 
 def thread_cpu():
@@ -99,11 +100,10 @@ def thread_cpu():
 def main():
     kind, result, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     rate = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
-    tb, src, snk = build(kind, port, rate)
+    tb, src, feed, snk = build(kind, port, rate)
     if os.environ.get("ZCDMA_BENCH_CPU"):  # bench/guest_udp.py --pin
-        for b in (src, snk):
-            if b is not None:
-                b.set_processor_affinity([int(os.environ["ZCDMA_BENCH_CPU"])])
+        for b in (feed, snk):
+            b.set_processor_affinity([int(os.environ["ZCDMA_BENCH_CPU"])])
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     t0 = thread_cpu()

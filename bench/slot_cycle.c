@@ -13,7 +13,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/zcdma.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +32,31 @@ static double seconds(void)
     return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* A decimal or 0x number in [1, MAX], else 0. */
+static unsigned long long number(const char* text, unsigned long long max)
+{
+    char* end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 0);
+    return errno || end == text || *end || v < 1 || v > max ? 0 : v;
+}
+
 int main(int argc, char** argv)
 {
     if (argc != 5) {
         fprintf(stderr, "usage: slot_cycle DEV NBUFS BUFSIZE COUNT\n");
         return 2;
     }
-    struct zcdma_config cfg = { .nbufs = (__u32)strtoul(argv[2], NULL, 0),
-                                .bufsize = strtoull(argv[3], NULL, 0) };
-    const long count = strtol(argv[4], NULL, 0);
-    if (count < 1) {
-        fprintf(stderr, "slot_cycle: bad COUNT '%s'\n", argv[4]);
+    struct zcdma_config cfg = { .nbufs = (__u32)number(argv[2], UINT32_MAX),
+                                .bufsize = number(argv[3], UINT32_MAX) };
+    const long count = (long)number(argv[4], LONG_MAX);
+    if (!cfg.nbufs || !cfg.bufsize || !count) {
+        fprintf(stderr,
+                "slot_cycle: NBUFS, BUFSIZE and COUNT must be positive numbers, not "
+                "'%s' '%s' '%s'\n",
+                argv[2],
+                argv[3],
+                argv[4]);
         return 2;
     }
     int fd = open(argv[1], O_RDWR | O_CLOEXEC);
@@ -51,12 +67,24 @@ int main(int argc, char** argv)
     struct rusage r0;
     getrusage(RUSAGE_SELF, &r0);
     const double t0 = seconds();
+    unsigned long long dropped = 0;
     for (long i = 0; i < count; i++) {
         struct zcdma_acquire a = { .timeout_ms = 1000 };
         if (ioctl(fd, ZCDMA_IOC_ACQUIRE, &a)) {
             fprintf(stderr, "slot_cycle: ZCDMA_IOC_ACQUIRE: %s\n", strerror(errno));
             return 1;
         }
+        /* The figures assume every slot arrived whole. */
+        if (a.flags & ZCDMA_BUF_ERROR || a.bytes != cfg.bufsize) {
+            fprintf(stderr,
+                    "slot_cycle: slot %u: flags %#x, %llu of %llu bytes\n",
+                    a.index,
+                    a.flags,
+                    (unsigned long long)a.bytes,
+                    (unsigned long long)cfg.bufsize);
+            return 1;
+        }
+        dropped = a.dropped;
         struct zcdma_release r = { .index = a.index, .seq = a.seq };
         if (ioctl(fd, ZCDMA_IOC_RELEASE, &r)) {
             fprintf(stderr, "slot_cycle: ZCDMA_IOC_RELEASE: %s\n", strerror(errno));
@@ -64,11 +92,13 @@ int main(int argc, char** argv)
         }
     }
     const double wall = seconds() - t0, cpu = cpu_seconds_since(&r0);
-    printf("slots %ld of %llu bytes: %.1f us wall, %.1f us CPU per slot (%.2f GB/s)\n",
+    printf("slots %ld of %llu bytes: %.1f us wall, %.1f us CPU per slot (%.2f GB/s), "
+           "%llu dropped\n",
            count,
            (unsigned long long)cfg.bufsize,
            wall / count * 1e6,
            cpu / count * 1e6,
-           (double)count * cfg.bufsize / wall / 1e9);
+           (double)count * cfg.bufsize / wall / 1e9,
+           dropped);
     return 0;
 }

@@ -6,6 +6,7 @@
  */
 
 #include "realtime_clock.h"
+#include "ring_buffer.h"
 #include "stats_message.h"
 #include "udp_sink_impl.h"
 #include "zerocopy_mode.h"
@@ -471,32 +472,47 @@ void udp_sink_impl::set_send_buffer(int bytes)
 
 void udp_sink_impl::allocate_header_ring(size_t slots)
 {
-    // Sends abandoned at stop() may still be read by the kernel: their
-    // headers stay (unchanged) as long as the block.
-    if (d_headers_abandoned)
-        d_retired_headers.push_back(std::move(d_headers));
-    d_headers_abandoned = false;
-    d_headers.assign(slots * header_stride + d_page, 0);
-    const auto raw = reinterpret_cast<uintptr_t>(d_headers.data());
-    d_hdr_base = d_headers.data() + ((d_page - raw % d_page) % d_page);
+    const size_t bytes = (slots * header_stride + d_page - 1) / d_page * d_page;
+    void* p =
+        mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        throw std::runtime_error("zcdma.udp_sink: header ring of " +
+                                 std::to_string(slots) + " slots: " + strerror(errno));
+    d_headers = std::unique_ptr<uint8_t, munmap_deleter>(static_cast<uint8_t*>(p),
+                                                         munmap_deleter{ bytes });
+    d_hdr_base = d_headers.get();
     d_header_slots = slots;
     d_hdr_head = 0;
+    d_headers_abandoned = false;
 }
 
-// Every datagram in flight holds a header slot until its send completes, and
-// what is in flight is never more than the input buffer (input is consumed
-// only then): a ring of that many slots never makes send_more() wait. The
-// buffer exists by start() (GNU Radio 3.10 allocates buffers first).
+// Every datagram in flight keeps its header slot until its send completes,
+// and what is in flight is never more than the input buffer (input is
+// consumed only then). vita49 also ends a datagram at every tagged item:
+// zcdma.source tags slot starts only, so a zcdma ring holds at most its
+// slots' datagrams; any other buffer as many as its bytes fill, and each
+// tag inside it one more (a send then waits for a slot; nothing is lost).
+size_t udp_sink_impl::header_slots_for_input() const
+{
+    const auto buf = detail()->input(0)->buffer();
+    const size_t items = buf->bufsize();
+    size_t datagrams = items * d_itemsize / d_payload_bytes;
+    if (const auto* ring = dynamic_cast<const ring_buffer*>(buf.get())) {
+        const size_t slot_bytes = size_t{ ring->slot_items() } * d_itemsize;
+        datagrams = items / ring->slot_items() *
+                    ((slot_bytes + d_payload_bytes - 1) / d_payload_bytes);
+    }
+    return std::clamp(datagrams + 2 * d_max_segments, min_header_slots, max_header_slots);
+}
+
+// GNU Radio 3.10 calls start() once the buffers exist. A ring that sends
+// abandoned at the last stop() may still pin is replaced, not reused.
 void udp_sink_impl::size_header_ring()
 {
-    if (!d_header_bytes || d_header_slots_fixed || !detail() || !detail()->input(0))
-        return;
-    const size_t buffer_bytes =
-        static_cast<size_t>(detail()->input(0)->buffer()->bufsize()) * d_itemsize;
-    const size_t want = std::clamp(buffer_bytes / d_payload_bytes + 2 * d_max_segments,
-                                   min_header_slots,
-                                   max_header_slots);
-    if (want != d_header_slots)
+    size_t want = d_header_slots;
+    if (d_header_bytes && !d_header_slots_fixed && detail() && detail()->input(0))
+        want = header_slots_for_input();
+    if (want != d_header_slots || d_headers_abandoned)
         allocate_header_ring(want);
 }
 

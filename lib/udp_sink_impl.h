@@ -16,10 +16,12 @@
 #include "zerocopy_mode.h"
 #include "zerocopy_notifications.h"
 #include <gnuradio/zcdma/udp_sink.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -108,6 +110,7 @@ private:
     bool send_context();
     vita49_time time_of(uint64_t item) const;
     size_t write_header(uint8_t* out, uint64_t item, size_t payload);
+    size_t header_slots_for_input() const;
     void size_header_ring();
     void allocate_header_ring(size_t slots);
     void maybe_post_stats(bool force = false);
@@ -148,8 +151,13 @@ private:
     std::atomic<size_t> d_header_slots{ min_header_slots };
     bool d_header_slots_fixed = false;
     int d_send_buffer = 0; // SO_SNDBUF as the kernel reports it
-    std::vector<uint8_t> d_headers;
-    std::vector<std::vector<uint8_t>> d_retired_headers;
+    // Anonymous pages, not the heap: munmap() leaves the pages that sends
+    // still pin to the kernel, and the process never gets them back.
+    struct munmap_deleter {
+        size_t bytes;
+        void operator()(uint8_t* p) const { munmap(p, bytes); }
+    };
+    std::unique_ptr<uint8_t, munmap_deleter> d_headers{ nullptr, munmap_deleter{ 0 } };
     bool d_headers_abandoned = false; // the last stop() left sends in flight
     uint8_t* d_hdr_base = nullptr;
     size_t d_hdr_head = 0;

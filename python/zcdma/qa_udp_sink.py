@@ -1025,9 +1025,33 @@ class qa_udp_sink(gr_unittest.TestCase):
         tb.stop()
         tb.wait()
         rx.close()
-        datagrams = (16 << 20) // 1464  # 1464 sample bytes after the 8-byte header
+        datagrams = 64 * -(-262144 // 1464)  # 1464 sample bytes after the 8-byte header
         self.assertGreaterEqual(slots, datagrams)
         self.assertLessEqual(slots, datagrams + 2 * 64)  # and a GSO send's worth or two
+
+    def test_header_ring_holds_a_datagram_cut_at_every_slot(self):
+        # vita49 ends a datagram at every tagged item, and with slot_tags
+        # the source tags every slot: 1024 slots of 16 KiB hold 12 datagrams
+        # each, 12288, more than their bytes fill (11586). Sized for that, no
+        # send ever waits for a header slot (sized by bytes, they did).
+        rx = DatagramReceiver(stop_after=30000)
+        dev = spec(pattern="counter", rate=0, nbufs=1024, bufsize=16384)
+        src = zcdma.source(dev, 8, slot_tags=True)
+        snk = zcdma.udp_sink(
+            8, "127.0.0.1", rx.port, framing="vita49", sample_rate=1e6, zerocopy="on"
+        )
+        tb = gr.top_block()
+        tb.connect(src, snk)
+        tb.start()
+        done = rx.done.wait(60)
+        tb.stop()
+        tb.wait()
+        rx.close()
+        self.assertTrue(done)
+        s = snk.stats()
+        self.assertGreaterEqual(s["header_slots"], 1024 * 12)
+        self.assertGreater(s["header_used_peak"], 0)  # zero-copy sends held slots
+        self.assertEqual(s["header_waits"], 0)
 
     def test_no_header_ring_limit_without_headers(self):
         # framing none has no headers: the header ring must not cap the

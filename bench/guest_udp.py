@@ -373,9 +373,10 @@ def report(results, nbytes, args):
     print(table, "summary: " + summary, sep="\n\n")
     if args.markdown and not args.only:
         payload = results[0]["payload"]
+        begin, end = (BEGIN_PIN, END_PIN) if args.pin else (BEGIN, END)
         section = (MARKDOWN_PIN if args.pin else MARKDOWN).format(
-            begin=BEGIN_PIN if args.pin else BEGIN,
-            end=END_PIN if args.pin else END,
+            begin=begin,
+            end=end,
             mib=args.mib,
             rounds=args.rounds,
             payload=payload,
@@ -386,9 +387,7 @@ def report(results, nbytes, args):
             gso_segs=65000 // payload,
             sndbuf=sndbuf_granted(results),
         )
-        replace_section(
-            args.markdown, BEGIN_PIN if args.pin else BEGIN, END_PIN if args.pin else END, section
-        )
+        replace_section(args.markdown, begin, end, section)
     return 1 if failures else 0
 
 

@@ -343,7 +343,6 @@ udp_sink_impl::udp_sink_impl(size_t itemsize,
         d_header_slots = static_cast<size_t>(n);
         d_header_slots_fixed = true;
     }
-    allocate_header_ring(d_header_slots);
     d_iov.resize(2 * d_max_segments);
     if (d_swap)
         d_staging.resize(d_max_segments * d_payload_bytes);
@@ -480,7 +479,6 @@ void udp_sink_impl::allocate_header_ring(size_t slots)
                                  std::to_string(slots) + " slots: " + strerror(errno));
     d_headers = std::unique_ptr<uint8_t, munmap_deleter>(static_cast<uint8_t*>(p),
                                                          munmap_deleter{ bytes });
-    d_hdr_base = d_headers.get();
     d_header_slots = slots;
     d_hdr_head = 0;
     d_headers_abandoned = false;
@@ -505,14 +503,15 @@ size_t udp_sink_impl::header_slots_for_input() const
     return std::clamp(datagrams + 2 * d_max_segments, min_header_slots, max_header_slots);
 }
 
-// GNU Radio 3.10 calls start() once the buffers exist. A ring that sends
-// abandoned at the last stop() may still pin is replaced, not reused.
+// GNU Radio 3.10 calls start() once the buffers exist, so the ring is made
+// there, not in the constructor. A ring that sends abandoned at the last
+// stop() may still pin is replaced, not reused.
 void udp_sink_impl::size_header_ring()
 {
     size_t want = d_header_slots;
     if (d_header_bytes && !d_header_slots_fixed && detail() && detail()->input(0))
         want = header_slots_for_input();
-    if (want != d_header_slots || d_headers_abandoned)
+    if (!d_headers || want != d_header_slots || d_headers_abandoned)
         allocate_header_ring(want);
 }
 
@@ -851,7 +850,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             if (zc_send) {
                 frag_counter next = frags;
                 const uint8_t* h =
-                    d_hdr_base + ((d_hdr_head + k) % d_header_slots) * header_stride;
+                    d_headers.get() + ((d_hdr_head + k) % d_header_slots) * header_stride;
                 if ((d_header_bytes &&
                      !next.add(reinterpret_cast<uint64_t>(h), d_header_bytes)) ||
                     !next.add(reinterpret_cast<uint64_t>(in + pos), len)) {
@@ -883,7 +882,7 @@ udp_sink_impl::send_more(const uint8_t* in, size_t avail, bool flush)
             iovec payload = d_iov[2 * i + 1];
             if (d_header_bytes) {
                 uint8_t* h =
-                    d_hdr_base + ((d_hdr_head + i) % d_header_slots) * header_stride;
+                    d_headers.get() + ((d_hdr_head + i) % d_header_slots) * header_stride;
                 const uint64_t item = nitems_read(0) + payload_pos / d_itemsize;
                 d_iov[niov++] = { h, write_header(h, item, payload.iov_len) };
             }

@@ -140,7 +140,7 @@ private:
     std::atomic<bool> d_gso_active{ false };
     zerocopy_reaper d_reaper;
 
-    // The header ring: slot i at d_hdr_base + i * header_stride (page
+    // The header ring: slot i at d_headers.get() + i * header_stride (page
     // aligned, so no header straddles a page); d_hdr_used slots (those
     // before d_hdr_head) belong to sends not yet completed and are never
     // written. start() sizes it for the input buffer (size_header_ring);
@@ -159,7 +159,6 @@ private:
     };
     std::unique_ptr<uint8_t, munmap_deleter> d_headers{ nullptr, munmap_deleter{ 0 } };
     bool d_headers_abandoned = false; // the last stop() left sends in flight
-    uint8_t* d_hdr_base = nullptr;
     size_t d_hdr_head = 0;
     size_t d_hdr_used = 0;
     std::deque<send_record> d_records; // in send order, as the tracker's
